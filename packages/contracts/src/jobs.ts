@@ -1,0 +1,52 @@
+import { z } from 'zod';
+
+/**
+ * Every job type on the bus, keyed by service then type. Producers validate
+ * `data` before enqueueing and workers validate it again after taking, both
+ * from these schemas.
+ */
+export interface JobContract<D extends z.ZodType = z.ZodType, R extends z.ZodType = z.ZodType> {
+  data: D;
+  result: R;
+  description: string;
+}
+
+export function defineJob<D extends z.ZodType, R extends z.ZodType>(c: JobContract<D, R>): JobContract<D, R> {
+  return c;
+}
+
+export const demoJobs = {
+  echo: defineJob({
+    description: 'Returns its text; optionally waits first. The demo of a request/response job.',
+    data: z.strictObject({ text: z.string().max(10_000), delayMs: z.number().int().min(0).max(60_000).optional() }),
+    result: z.object({ text: z.string(), length: z.number().int() }),
+  }),
+  noop: defineJob({
+    description: 'Does nothing; used by benchmarks and fault tests.',
+    data: z.looseObject({ n: z.number().int().optional() }),
+    result: z.null(),
+  }),
+  fail: defineJob({
+    description: 'Always throws (or hangs when hang is set); shows retries and dead-lettering.',
+    data: z.strictObject({ reason: z.string().max(1000).default('requested failure'), hang: z.boolean().optional() }),
+    result: z.null(),
+  }),
+} as const;
+
+export const jobContracts = {
+  demo: demoJobs,
+} as const satisfies Record<string, Record<string, JobContract>>;
+
+export type JobContracts = typeof jobContracts;
+export type ServiceWithJobs = keyof JobContracts;
+export type JobTypeOf<S extends ServiceWithJobs> = keyof JobContracts[S] & string;
+export type JobDataOf<S extends ServiceWithJobs, T extends JobTypeOf<S>> =
+  JobContracts[S][T] extends JobContract<infer D, z.ZodType> ? z.input<D> : never;
+export type JobResultOf<S extends ServiceWithJobs, T extends JobTypeOf<S>> =
+  JobContracts[S][T] extends JobContract<z.ZodType, infer R> ? z.output<R> : never;
+
+export function findJobContract(service: string, type: string): JobContract | undefined {
+  const jobs = (jobContracts as Record<string, Record<string, JobContract>>)[service];
+  if (!jobs || !Object.hasOwn(jobs, type)) return undefined;
+  return jobs[type];
+}

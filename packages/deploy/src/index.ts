@@ -1,0 +1,16 @@
+export { DeployError, type DeployErrorCode } from './errors.js';
+export { ENVIRONMENTS, activeVarOverrides, imageRef, isEnvironment, loadSettings, merge, type EnvironmentName, type LoadSettingsOptions } from './environments.js';
+export { Settings, type DeepPartial } from './settings.js';
+export { render, checkDeclarations } from './render.js';
+export { renderEnvironment, writeEnvironment, staleFiles, type RenderEnvironmentOptions, type RenderedEnvironment } from './environment.js';
+export { validateManifests, schemaProblems, invariantProblems, type Problem } from './validate.js';
+export { unknownFields } from './strict.js';
+export { toFiles, writeFiles, readRendered, diffFiles, RENDER_COMMAND } from './writer.js';
+export { requiredSecrets, type SecretRequirement } from './render/secret-refs.js';
+export { redisAddress } from './render/configmap.js';
+export { buildCommand, pushCommands, type BuildOptions } from './images.js';
+export { checkContext, currentContext, kubectlCommand, type KubectlAction } from './kubectl.js';
+export { capture, format, run, type Command } from './exec.js';
+export { repoRoot, defaultOutDir, defaultConfigDir, appVersion } from './paths.js';
+export { queueName, OPS_PORT, SECRETS } from './names.js';
+export type { K8sObject, Manifest } from './objects.js';

