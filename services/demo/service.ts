@@ -1,5 +1,6 @@
 import { defineService } from '@bigapp/kit';
 import { echo, fail, noop } from './src/handlers.js';
+import { startTicker } from './src/ticker.js';
 
 /** A small worker that shows the bus end to end; replaced by the reference app's services. */
 export default defineService({
@@ -9,9 +10,10 @@ export default defineService({
   jobs: {
     echo: { handler: echo, timeoutMs: 65_000 },
     noop: { handler: noop },
-    fail: { handler: fail, timeoutMs: 2_000, maxAttempts: 3 },
+    fail: { handler: fail, timeoutMs: 2_000 },
   },
-  produces: { events: ['demo.echoed'] },
+  produces: { jobs: ['demo.echo'], events: ['demo.echoed'] },
+  start: startTicker,
   concurrency: 50,
   drainMs: 10_000,
   scaling: { minReplicas: 1, maxReplicas: 10, queueLengthTarget: 500 },

@@ -225,6 +225,21 @@ describe.each(drivers)('bus conformance (%s)', (_driver, url) => {
     expect(st.consumers.map((c) => c.id)).not.toContain('ghost');
   });
 
+  it('hands back messages a lost take reply left in its own in-flight list', async () => {
+    const t = bus();
+    const seen: number[] = [];
+    const c = await t.bus.work({ service: t.service, concurrency: 4, handlers: { noop: { handler: async (d: { n: number }) => { seen.push(d.n); return null; } } } });
+    await t.bus.stopConsumer(c, 0).catch(() => undefined); // stop it taking, then simulate on a live one
+    const live = await t.bus.work({ service: t.service, concurrency: 4, handlers: { noop: { handler: async (d: { n: number }) => { seen.push(d.n); return null; } } } });
+    // As if Redis ran a take for `live` but the reply never reached it: parked under its live id.
+    await t.bus.transport.push({ kind: 'list', key: keys.inflight(keys.jobSource(t.service), live.id), end: 'back' }, [
+      JSON.stringify({ v: 1, id: 'o1', type: 'noop', data: { n: 1 }, attempt: 1, maxAttempts: 3, ts: 1 }),
+      JSON.stringify({ v: 1, id: 'o2', type: 'noop', data: { n: 2 }, attempt: 1, maxAttempts: 3, ts: 1 }),
+    ]);
+    await until(() => seen.length === 2, 10_000, 'orphans handed back and run');
+    expect(seen.sort()).toEqual([1, 2]);
+  });
+
   it('only one reaper acts at a time', async () => {
     const t = bus();
     const src = keys.jobSource(t.service);

@@ -9,6 +9,8 @@ export interface JobContract<D extends z.ZodType = z.ZodType, R extends z.ZodTyp
   data: D;
   result: R;
   description: string;
+  /** Attempts before dead-lettering, unless the producer says otherwise. */
+  maxAttempts?: number;
 }
 
 export function defineJob<D extends z.ZodType, R extends z.ZodType>(c: JobContract<D, R>): JobContract<D, R> {
@@ -28,6 +30,7 @@ export const demoJobs = {
   }),
   fail: defineJob({
     description: 'Always throws (or hangs when hang is set); shows retries and dead-lettering.',
+    maxAttempts: 3,
     data: z.strictObject({ reason: z.string().max(1000).default('requested failure'), hang: z.boolean().optional() }),
     result: z.null(),
   }),

@@ -7,7 +7,10 @@ export const RENDER_COMMAND = (env: string) => `bigapp k8s render --env ${env}`;
 const MARKER = '# Rendered by `bigapp k8s render';
 
 function header(env: string): string {
-  return `${MARKER} --env ${env}` + '` from services/registry.ts and deploy/env/' + `${env}.json.\n# Do not edit: change the declarations or settings and re-render.\n`;
+  return (
+    `${MARKER} --env ${env}\` from services/registry.ts and the "${env}" settings\n` +
+    `# (packages/deploy/src/environments.ts, deploy/env/${env}.json). Do not edit: change those and re-render.\n`
+  );
 }
 
 function toYaml(value: unknown): string {

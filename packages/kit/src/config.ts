@@ -41,6 +41,8 @@ export const coreEnvSchema = z.object({
   BIGAPP_MAX_MESSAGE_BYTES: int(256, 512 * 1024 * 1024, 1_048_576),
   BIGAPP_HEARTBEAT_MS: int(50, 600_000, 2_000),
   BIGAPP_CONSUMER_TTL_MS: int(100, 3_600_000, 10_000),
+  BIGAPP_DONE_MAX_LEN: int(0, 100_000_000, 100_000),
+  BIGAPP_DEMO_TICK_MS: int(0, 3_600_000, 5_000),
 });
 
 export type CoreEnv = z.infer<typeof coreEnvSchema>;
@@ -63,7 +65,10 @@ export interface Config {
     maxMessageBytes: number;
     heartbeatMs: number;
     consumerTtlMs: number;
+    doneMaxLen: number;
   };
+  /** How often the demo service sends itself a job in dev (0 = never). */
+  demoTickMs: number;
   /** The raw environment, for the sections (database, bucket) that parse their own variables. */
   raw: Record<string, string | undefined>;
 }
@@ -114,7 +119,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       maxMessageBytes: e.BIGAPP_MAX_MESSAGE_BYTES,
       heartbeatMs: e.BIGAPP_HEARTBEAT_MS,
       consumerTtlMs: e.BIGAPP_CONSUMER_TTL_MS,
+      doneMaxLen: e.BIGAPP_DONE_MAX_LEN,
     },
+    demoTickMs: e.BIGAPP_ENV === 'dev' ? e.BIGAPP_DEMO_TICK_MS : 0,
     raw: clean,
   };
 }

@@ -17,7 +17,7 @@ export class Metrics {
 
   constructor(labels: Record<string, string> = {}, collectQueueDepth?: () => Promise<{ service: string; state: string; value: number }[]>) {
     this.registry.setDefaultLabels(labels);
-    collectDefaultMetrics({ register: this.registry, prefix: 'bigapp_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'bigapp_' });
     const registers = [this.registry];
     this.enqueued = new Counter({ name: 'bigapp_jobs_enqueued_total', help: 'Jobs pushed onto a queue by this process', labelNames: ['service', 'type'], registers });
     this.jobsTaken = new Counter({ name: 'bigapp_jobs_taken_total', help: 'Messages taken from <service>.queue', labelNames: ['service', 'type'], registers });

@@ -15,8 +15,6 @@ export interface JobHandlerSpec<C extends JobContract = JobContract> {
   handler: (data: z.output<C['data']>, ctx: JobContext) => Promise<z.input<C['result']>>;
   /** Per-attempt time limit; a handler still running then counts as failed. */
   timeoutMs?: number;
-  /** Attempts before the job is dead-lettered (default from config). */
-  maxAttempts?: number;
 }
 
 export type JobHandlers<S extends string> = {

@@ -1,5 +1,4 @@
 import type { JobContext } from '@bigapp/kit';
-import { JobFailure } from '@bigapp/kit';
 
 export async function echo(data: { text: string; delayMs?: number }, ctx: JobContext) {
   if (data.delayMs) await new Promise((r) => setTimeout(r, data.delayMs));
@@ -13,5 +12,6 @@ export async function noop(): Promise<null> {
 
 export async function fail(data: { reason: string; hang?: boolean }, ctx: JobContext): Promise<null> {
   if (data.hang) await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
-  throw new JobFailure('demo_failure', data.reason);
+  // A plain Error is retryable: this job shows backoff and dead-lettering.
+  throw new Error(data.reason);
 }

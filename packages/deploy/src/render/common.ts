@@ -1,4 +1,5 @@
 import type { IPodSecurityContext } from 'kubernetes-models/v1/PodSecurityContext';
+import type { ITopologySpreadConstraint } from 'kubernetes-models/v1/TopologySpreadConstraint';
 import type { ISecurityContext } from 'kubernetes-models/v1/SecurityContext';
 import type { IVolume } from 'kubernetes-models/v1/Volume';
 import type { IVolumeMount } from 'kubernetes-models/v1/VolumeMount';
@@ -36,7 +37,7 @@ export function tmpVolume(sizeLimit = '256Mi'): { volume: IVolume; mount: IVolum
 }
 
 /** Spread replicas over zones, then nodes; ScheduleAnyway so a single-zone or single-node cluster still schedules. */
-export function topologySpread(selector: Record<string, string>) {
+export function topologySpread(selector: Record<string, string>): ITopologySpreadConstraint[] {
   return [
     { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },
     { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selector } },

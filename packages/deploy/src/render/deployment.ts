@@ -1,7 +1,7 @@
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IContainerPort } from 'kubernetes-models/v1/ContainerPort';
-import type { ServiceDeclaration } from '@bigapp/kit/service';
+import type { ResourceHints, ServiceDeclaration } from '@bigapp/kit/service';
 import { imageRef } from '../environments.js';
 import { APP_USER_ID, CONFIG_MAP, OPS_PORT, SERVICE_ACCOUNT, drainMs, objectLabels, podLabels, selectorLabels, terminationGraceSeconds } from '../names.js';
 import { k8s, type K8sObject } from '../objects.js';
@@ -11,7 +11,7 @@ import { configHash } from './configmap.js';
 import { appSecretEnv } from './secret-refs.js';
 
 /** Used when a declaration gives no resources; small, because the autoscalers add replicas rather than size. */
-export const DEFAULT_RESOURCES = { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '256Mi' } as const;
+export const DEFAULT_RESOURCES: ResourceHints = { cpuRequest: '100m', memoryRequest: '128Mi', memoryLimit: '256Mi' };
 
 export function resourcesOf(d: ServiceDeclaration) {
   const r = d.resources ?? DEFAULT_RESOURCES;

@@ -35,6 +35,8 @@ export interface BusSettings {
   consumerTtlMs: number;
   blockMs: number;
   promoteMs: number;
+  /** Longest a `<service>.done` list may grow before the oldest statuses are trimmed. */
+  doneMaxLen: number;
 }
 
 export const defaultBusSettings: BusSettings = {
@@ -49,6 +51,7 @@ export const defaultBusSettings: BusSettings = {
   consumerTtlMs: 10_000,
   blockMs: 5_000,
   promoteMs: 250,
+  doneMaxLen: 100_000,
 };
 
 export interface WorkerOptions {
@@ -110,7 +113,7 @@ export class Bus {
       });
     }
     const env = buildEnvelope(service, type, parsed.data, {
-      maxAttempts: opts.maxAttempts ?? this.settings.maxAttempts,
+      maxAttempts: opts.maxAttempts ?? contract.maxAttempts ?? this.settings.maxAttempts,
       ...(opts.id !== undefined ? { id: opts.id } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.traceparent !== undefined ? { traceparent: opts.traceparent } : {}),
@@ -300,7 +303,7 @@ export class Bus {
     role: string,
   ): Promise<Consumer> {
     if (this.closed) throw new AppError('unavailable', 'bus is closed');
-    const c = new Consumer(this.transport, src, serviceKeys(service), {
+    const c = new Consumer(this.transport, src, serviceKeys(service, this.settings.doneMaxLen), {
       id,
       concurrency,
       info: this.consumerInfo(service, role),

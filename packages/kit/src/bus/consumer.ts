@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Source, ServiceKeys } from './keys.js';
+import { keys, type Source, type ServiceKeys } from './keys.js';
 import type { SettleOp, Transport } from './transport.js';
 
 export interface ConsumerOptions {
@@ -45,6 +45,7 @@ export class Consumer {
   private timers: NodeJS.Timeout[] = [];
   private loopDone: Promise<void> = Promise.resolve();
   private lastErrorLog = 0;
+  private suspects = new Map<string, number>();
 
   constructor(
     private readonly transport: Transport & { releaseBlocker?(consumer: string): void },
@@ -68,6 +69,7 @@ export class Consumer {
     this.timers.push(setInterval(() => void this.beat(), this.o.heartbeatMs));
     this.timers.push(setInterval(() => void this.reap(), Math.max(this.o.heartbeatMs, 250)));
     if (this.o.promote) this.timers.push(setInterval(() => void this.promote(), this.o.promoteMs ?? 250));
+    this.timers.push(setInterval(() => void this.sweepOrphans(), Math.max(this.o.heartbeatMs * 5, 1_000)));
     for (const t of this.timers) t.unref();
     this.loopDone = this.loop();
   }
@@ -97,6 +99,43 @@ export class Consumer {
       }
     } catch (err) {
       this.logError(err, 'promoting delayed jobs failed');
+    }
+  }
+
+  /**
+   * A take whose reply was lost (the connection dropped after Redis ran it)
+   * leaves messages in our in-flight list that we never saw; the reaper will
+   * not touch them while we are alive. Messages found there, unknown to us,
+   * in two sweeps in a row are handed back.
+   */
+  private async sweepOrphans(): Promise<void> {
+    if (this.stopping) return;
+    try {
+      const remote = await this.transport.range(keys.inflight(this.src, this.o.id), 0, -1);
+      const known = new Map<string, number>();
+      const add = (raw: string) => known.set(raw, (known.get(raw) ?? 0) + 1);
+      for (const r of this.active.values()) add(r.raw);
+      for (const op of this.pending) add(op.raw);
+      for (const raw of this.handBacks) add(raw);
+      const orphans = new Map<string, number>();
+      for (const raw of remote) {
+        const k = known.get(raw) ?? 0;
+        if (k > 0) known.set(raw, k - 1);
+        else orphans.set(raw, (orphans.get(raw) ?? 0) + 1);
+      }
+      const confirmed: string[] = [];
+      for (const [raw, n] of orphans) {
+        const before = this.suspects.get(raw) ?? 0;
+        for (let i = 0; i < Math.min(n, before); i++) confirmed.push(raw);
+      }
+      this.suspects = orphans;
+      if (confirmed.length) {
+        const moved = await this.transport.handBack(this.src, this.o.id, confirmed);
+        for (const raw of confirmed) this.suspects.delete(raw);
+        this.o.log.warn({ list: this.src.list, returned: moved }, 'returned in-flight messages whose take reply was lost');
+      }
+    } catch (err) {
+      this.logError(err, 'in-flight sweep failed');
     }
   }
 

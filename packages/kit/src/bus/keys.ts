@@ -34,10 +34,13 @@ export interface ServiceKeys {
   delayed: string;
   resultPrefix: string;
   resultsChannel: string;
+  /** Longest the done list may grow; 0 = unbounded. */
+  doneMaxLen?: number;
 }
 
-export function serviceKeys(service: string): ServiceKeys {
+export function serviceKeys(service: string, doneMaxLen = 0): ServiceKeys {
   return {
+    doneMaxLen,
     done: keys.done(service),
     dead: keys.dead(service),
     delayed: keys.delayed(service),

@@ -10,7 +10,6 @@ import type { JobContext } from './types.js';
 export interface HandlerEntry {
   handler: (data: never, ctx: JobContext) => Promise<unknown>;
   timeoutMs?: number;
-  maxAttempts?: number;
 }
 
 export interface WorkerSettings {

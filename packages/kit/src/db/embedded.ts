@@ -220,14 +220,18 @@ async function claimOwnership(pgDir: string, postgresBin: string, log: DbLog): P
 interface Server { pid: number; stop(): Promise<void> }
 
 async function spawnServer(postgresBin: string, pgDir: string, port: number, flags: string[], runAs: RunAs | undefined, log: DbLog): Promise<Server> {
-  // After a kill -9 the old backends may hold the shared memory block for a
-  // moment while they notice the postmaster is gone; retry briefly.
-  for (let attempt = 1; ; attempt++) {
+  // After a kill -9 the old backends may hold the shared memory block (or
+  // the port) for a moment while they notice the postmaster is gone, longer
+  // on a loaded machine; retry for a bounded time.
+  const until = Date.now() + 15_000;
+  for (;;) {
     try {
       return await spawnOnce(postgresBin, pgDir, port, flags, runAs, log);
     } catch (err) {
-      if (attempt >= 10 || !/shared memory block is still in use|lock file .* already exists/.test((err as Error).message)) throw err;
-      await new Promise((r) => setTimeout(r, 200));
+      const msg = (err as Error).message;
+      if (Date.now() > until || !/shared memory block is still in use|lock file .* already exists|could not bind|could not create any TCP\/IP sockets/.test(msg)) throw err;
+      log.warn({ pgDir, reason: msg.slice(-300) }, 'previous PostgreSQL processes still exiting; retrying start');
+      await new Promise((r) => setTimeout(r, 250));
     }
   }
 }

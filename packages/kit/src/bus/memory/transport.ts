@@ -121,7 +121,11 @@ export class MemoryTransport implements Transport {
         setImmediate(() => this.bus.emit(sk.resultsChannel, s));
       }
     }
-    if (dones.length) this.lpush(sk.done, ...dones);
+    if (dones.length) {
+      this.lpush(sk.done, ...dones);
+      const l = this.list(sk.done);
+      if (sk.doneMaxLen && l.length > sk.doneMaxLen) l.length = sk.doneMaxLen;
+    }
     if (deads.length) this.lpush(sk.dead, ...deads);
     const taken: string[] = [];
     for (let t = 0; t < takeMax; t++) {

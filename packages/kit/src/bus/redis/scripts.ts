@@ -6,16 +6,16 @@
 
 /**
  * settle + take. KEYS: inflight, source list, done, dead, delayed.
- * ARGV: takeMax, nOps, resultPrefix, resultsChannel, then 7 per op:
+ * ARGV: takeMax, nOps, resultPrefix, resultsChannel, doneMaxLen, then 7 per op:
  * raw, status, dead, retryRaw, retryAt, replyId, replyTtlMs ('' = none).
  */
 export const STEP = `
 local inflight, src, done, dead, delayed = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local takeMax = tonumber(ARGV[1])
 local n = tonumber(ARGV[2])
-local resPrefix, resChan = ARGV[3], ARGV[4]
+local resPrefix, resChan, doneMax = ARGV[3], ARGV[4], tonumber(ARGV[5])
 local settled, dones, deads = {}, {}, {}
-local i = 5
+local i = 6
 for k = 1, n do
   local raw, status, deadE, retryRaw, retryAt, replyId, replyTtl =
     ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3], ARGV[i+4], ARGV[i+5], ARGV[i+6]
@@ -33,7 +33,11 @@ for k = 1, n do
     settled[k] = 0
   end
 end
-if #dones > 0 then redis.call('LPUSH', done, unpack(dones)) end
+if #dones > 0 then
+  redis.call('LPUSH', done, unpack(dones))
+  -- Bounded so a done list nobody consumes cannot exhaust Redis memory; the oldest go first.
+  if doneMax > 0 then redis.call('LTRIM', done, 0, doneMax - 1) end
+end
 if #deads > 0 then redis.call('LPUSH', dead, unpack(deads)) end
 local taken = {}
 for t = 1, takeMax do

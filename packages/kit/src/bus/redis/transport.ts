@@ -64,7 +64,7 @@ export class RedisTransport implements Transport {
   async step(src: Source, consumer: string, sk: ServiceKeys, ops: SettleOp[], takeMax: number) {
     const args: (string | number)[] = [
       keys.inflight(src, consumer), src.list, sk.done, sk.dead, sk.delayed,
-      takeMax, ops.length, sk.resultPrefix, sk.resultsChannel,
+      takeMax, ops.length, sk.resultPrefix, sk.resultsChannel, sk.doneMaxLen ?? 0,
     ];
     for (const op of ops) {
       args.push(op.raw, op.status ?? '', op.dead ?? '', op.retry?.raw ?? '', op.retry?.at ?? 0, op.reply?.id ?? '', op.reply?.ttlMs ?? 0);
