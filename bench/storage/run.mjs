@@ -70,7 +70,12 @@ async function timed(fn) {
 const mbps = (seconds) => SIZE / MB / seconds;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-/** Runs driver and baseline RUNS times each, alternating which goes first. */
+/**
+ * Runs driver and baseline RUNS times each, alternating which goes first.
+ * `between` runs untimed after each transfer: puts remove their target so
+ * every put creates a new file (replacing a large file costs the file system
+ * a block release and, on ext4, a forced flush, which neither side should pay).
+ */
 async function compare(driver, baseline, between) {
   const d = [];
   const b = [];
@@ -108,7 +113,13 @@ try {
   report('storage.local.put', 'fs', await compare(
     () => local.put('bench/object.bin', createReadStream(src)),
     () => pipeline(createReadStream(src), createWriteStream(plainDst)),
+    async () => {
+      await local.delete('bench/object.bin');
+      await rm(plainDst, { force: true });
+    },
   ));
+  await local.put('bench/object.bin', createReadStream(src));
+  await pipeline(createReadStream(src), createWriteStream(plainDst));
   report('storage.local.get', 'fs', await compare(
     async () => pipeline((await local.get('bench/object.bin')).body, createWriteStream(out)),
     () => pipeline(createReadStream(plainDst), createWriteStream(out)),

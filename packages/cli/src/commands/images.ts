@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
-import { buildCommand, format, imageRef, loadSettings, pushCommands, run, DeployError, type Command as Cmd } from '@bigapp/deploy';
+import type { Command as Cmd } from '@bigapp/deploy';
+
+// Loaded when an images command runs, not at every start of the CLI.
+const deploy = () => import('@bigapp/deploy');
 import { fail } from '../fail.js';
 
 async function runAll(cmds: Cmd[], dryRun?: boolean): Promise<void> {
+  const { format, run, DeployError } = await deploy();
   for (const c of cmds) {
     process.stderr.write(`+ ${format(c)}\n`);
     if (dryRun) continue;
@@ -25,6 +29,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'print the command instead of running it')
     .action(async (opts: { env: string; platform?: string; tag: string[]; dryRun?: boolean }) => {
       try {
+        const { loadSettings, buildCommand, imageRef } = await deploy();
         const s = loadSettings(opts.env);
         await runAll([buildCommand(s, { ...(opts.platform ? { platform: opts.platform } : {}), extraTags: opts.tag })], opts.dryRun);
         if (!s.image.registry) {
@@ -43,6 +48,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'print the commands instead of running them')
     .action(async (opts: { env: string; tag: string[]; dryRun?: boolean }) => {
       try {
+        const { loadSettings, pushCommands, DeployError } = await deploy();
         const s = loadSettings(opts.env);
         if (!s.image.registry) throw new DeployError('deploy_settings_invalid', `environment "${opts.env}" has no image.registry to push to; local clusters load images instead (bigapp images load)`);
         await runAll(pushCommands(s, { extraTags: opts.tag }), opts.dryRun);
@@ -60,6 +66,7 @@ export function register(program: Command): void {
     .option('--dry-run', 'print the command instead of running it')
     .action(async (opts: { env: string; kind?: string; minikube?: boolean; dryRun?: boolean }) => {
       try {
+        const { loadSettings, imageRef, DeployError } = await deploy();
         const ref = imageRef(loadSettings(opts.env));
         if (!opts.kind && !opts.minikube) throw new DeployError('deploy_command_failed', 'say where to load: --kind <cluster> or --minikube (Docker Desktop shares the local image store and needs neither)');
         const cmd: Cmd = opts.kind ? { cmd: 'kind', args: ['load', 'docker-image', ref, '--name', opts.kind] } : { cmd: 'minikube', args: ['image', 'load', ref] };

@@ -1,26 +1,14 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import {
-  DeployError,
-  activeVarOverrides,
-  checkContext,
-  currentContext,
-  defaultOutDir,
-  format,
-  kubectlCommand,
-  loadSettings,
-  RENDER_COMMAND,
-  requiredSecrets,
-  run,
-  staleFiles,
-  writeEnvironment,
-  type KubectlAction,
-} from '@bigapp/deploy';
+import type { KubectlAction } from '@bigapp/deploy';
+// Loaded when a k8s command runs, not at every start of the CLI: a worker pod's start time matters.
+const deploy = () => import('@bigapp/deploy');
 import { fail } from '../fail.js';
 
 const rel = (p: string) => path.relative(process.cwd(), p) || '.';
 
 async function kubectl(action: KubectlAction, opts: { env: string; allowStale?: boolean; yes?: boolean; dryRun?: boolean }): Promise<void> {
+  const { loadSettings, defaultOutDir, staleFiles, DeployError, RENDER_COMMAND, checkContext, currentContext, kubectlCommand, format, run } = await deploy();
   const settings = loadSettings(opts.env);
   const dir = defaultOutDir(opts.env);
   // What is applied is the committed directory; refusing when it lags the code keeps the cluster, the repo and the registry in step.
@@ -52,6 +40,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'output directory (default deploy/k8s/<env>)')
     .action(async (opts: { env: string; out?: string }) => {
       try {
+        const { activeVarOverrides, writeEnvironment } = await deploy();
         const overrides = activeVarOverrides();
         const r = await writeEnvironment({ env: opts.env, ...(opts.out ? { outDir: path.resolve(opts.out) } : {}) });
         if (overrides.length > 0 && !opts.out) {
@@ -70,6 +59,7 @@ export function register(program: Command): void {
     .requiredOption('--env <env>', 'environment: local or prod')
     .action(async (opts: { env: string }) => {
       try {
+        const { staleFiles, RENDER_COMMAND } = await deploy();
         const stale = await staleFiles({ env: opts.env });
         if (stale.length === 0) {
           process.stdout.write(`deploy/k8s/${opts.env}/ is current\n`);
@@ -86,8 +76,9 @@ export function register(program: Command): void {
     .command('secrets')
     .description('print the `kubectl create secret` commands the environment needs (values are yours to fill in)')
     .requiredOption('--env <env>', 'environment: local or prod')
-    .action((opts: { env: string }) => {
+    .action(async (opts: { env: string }) => {
       try {
+        const { loadSettings, defaultOutDir, requiredSecrets } = await deploy();
         const s = loadSettings(opts.env);
         process.stdout.write(`# the namespace must exist first\nkubectl --context ${s.kubeContext} apply --server-side --field-manager=bigapp -f ${rel(defaultOutDir(opts.env))}/namespace.yaml\n`);
         for (const sec of requiredSecrets(s)) {

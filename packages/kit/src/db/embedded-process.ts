@@ -95,11 +95,23 @@ export async function isProcessOf(pid: number, needle: string): Promise<boolean>
   return cmdline.includes(needle);
 }
 
+/**
+ * An orphan that exited stays a zombie until its new parent reaps it, and in
+ * a container whose pid 1 is not an init that may be never; a zombie holds no
+ * port, lock or shared memory, so it counts as gone.
+ */
+async function isRunning(pid: number): Promise<boolean> {
+  if (!isAlive(pid)) return false;
+  if (os.platform() !== 'linux') return true;
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  return stat === undefined ? true : stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
 export async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
-    if (!isAlive(pid)) return true;
+    if (!(await isRunning(pid))) return true;
     await new Promise((r) => setTimeout(r, 25));
   }
-  return !isAlive(pid);
+  return !(await isRunning(pid));
 }
