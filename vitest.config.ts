@@ -11,6 +11,7 @@ export default defineConfig({
     alias: [
       { find: /^@bigapp\/contracts$/, replacement: src('./packages/contracts/src/index.ts') },
       { find: /^@bigapp\/kit$/, replacement: src('./packages/kit/src/index.ts') },
+      { find: /^@bigapp\/kit\/(db|storage|ledger|auth)$/, replacement: src('./packages/kit/src/$1/index.ts') },
       { find: /^@bigapp\/kit\/(.*)$/, replacement: src('./packages/kit/src/$1.ts') },
       { find: /^@bigapp\/deploy$/, replacement: src("./packages/deploy/src/index.ts") },
       { find: /^@bigapp\/services$/, replacement: src('./services/registry.ts') },

@@ -1,11 +1,12 @@
 import type { ServiceDeclaration } from '@bigapp/kit';
+import cmd from './cmd/service.js';
 import demo from './demo/service.js';
 
 /**
  * Every service bigapp runs. The runner (`bigapp start`, `bigapp up`), the
  * Kubernetes manifests and the dashboard all read this list and nothing else.
  */
-export const services: readonly ServiceDeclaration[] = [demo as ServiceDeclaration];
+export const services: readonly ServiceDeclaration[] = [demo as ServiceDeclaration, cmd as ServiceDeclaration];
 
 export function findService(name: string): ServiceDeclaration | undefined {
   return services.find((s) => s.name === name);

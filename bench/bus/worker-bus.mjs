@@ -2,7 +2,8 @@
 // Protocol: sends {t:'ready'} once connected; on {t:'go'} starts consuming
 // demo.queue with a no-op handler and replies {t:'started'}; on {t:'stop'}
 // drains, closes and replies {t:'stopped', cpuUs} (CPU used since 'go'), then exits.
-import { openBus, createLogger } from '../../packages/kit/dist/index.js';
+// BENCH_BUS_KIT=<path to a kit dist/index.js> runs the worker on another build of the kit (A/B experiments).
+const { openBus, createLogger } = await import(process.env.BENCH_BUS_KIT ?? '../../packages/kit/dist/index.js');
 
 const redisUrl = process.env.REDIS_URL;
 const concurrency = Number(process.env.CONCURRENCY ?? 50);

@@ -2,9 +2,9 @@
 // the same transfer, in the same run, so the ratio is the driver's overhead.
 //
 //   storage.local.put   bucket.put(createReadStream(src))   vs pipeline(createReadStream, createWriteStream)
-//   storage.local.get   bucket.get() -> file               vs pipeline(createReadStream, createWriteStream)
+//   storage.local.get   bucket.get() -> /dev/null          vs pipeline(createReadStream, createWriteStream(/dev/null))
 //   storage.s3.put      bucket.put(createReadStream(src))   vs lib-storage Upload, same part size and queue
-//   storage.s3.get      bucket.get() -> file               vs GetObjectCommand -> file
+//   storage.s3.get      bucket.get() -> /dev/null          vs GetObjectCommand -> /dev/null
 //
 // s3rver runs in a child process on 127.0.0.1 (a local S3 server, so the
 // S3 figures measure client overhead plus s3rver, not a cloud link). Each
@@ -12,7 +12,7 @@
 // Prints `name=value` lines. Bounded by a hard deadline; cleans its temp files.
 //
 // Env: BENCH_STORAGE_MB (default 256), BENCH_STORAGE_RUNS (default 3).
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createCipheriv, createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm, unlink } from 'node:fs/promises';
@@ -23,7 +23,8 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { openLocalBucket, openS3Bucket } from '../../packages/kit/dist/storage/index.js';
+import { openLocalBucket } from '../../packages/kit/dist/storage/index.js';
+import { openS3Bucket } from '../../packages/kit/dist/storage/s3.js';
 
 const MB = 1024 * 1024;
 const SIZE = Number(process.env.BENCH_STORAGE_MB ?? 256) * MB;
@@ -68,6 +69,11 @@ async function timed(fn) {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 const mbps = (seconds) => SIZE / MB / seconds;
+/**
+ * Writes back dirty pages between timed transfers: otherwise whichever side
+ * runs next is throttled by the kernel for the previous side's 256 MB.
+ */
+const settle = () => execFileSync('sync');
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /**
@@ -105,17 +111,21 @@ try {
   console.log(`# storage bench: object ${SIZE / MB} MB, ${RUNS} runs, median; node ${process.version}`);
   const src = join(root, 'src.bin');
   await pipeline(deterministicStream(SIZE), createWriteStream(src));
+  settle();
 
   // --- folder driver vs plain fs -----------------------------------------
   const local = await openLocalBucket({ dir: join(root, 'bucket') });
   const plainDst = join(root, 'plain.bin');
-  const out = join(root, 'out.bin');
+  // Reads go to /dev/null: truncating a 256 MB output file each run makes ext4
+  // flush it, and that noise dwarfed the read path being measured.
+  const out = '/dev/null';
   report('storage.local.put', 'fs', await compare(
     () => local.put('bench/object.bin', createReadStream(src)),
     () => pipeline(createReadStream(src), createWriteStream(plainDst)),
     async () => {
       await local.delete('bench/object.bin');
       await rm(plainDst, { force: true });
+      settle();
     },
   ));
   await local.put('bench/object.bin', createReadStream(src));
@@ -123,6 +133,7 @@ try {
   report('storage.local.get', 'fs', await compare(
     async () => pipeline((await local.get('bench/object.bin')).body, createWriteStream(out)),
     () => pipeline(createReadStream(plainDst), createWriteStream(out)),
+    settle,
   ));
   await local.delete('bench/object.bin');
   await unlink(plainDst);
@@ -149,10 +160,12 @@ try {
   report('storage.s3.put', 'sdk', await compare(
     () => s3.put('bench/object.bin', createReadStream(src)),
     () => new Upload({ client, params: { Bucket: 'bench', Key: 'plain.bin', Body: createReadStream(src) }, partSize: PART_SIZE, queueSize: QUEUE_SIZE }).done(),
+    settle,
   ));
   report('storage.s3.get', 'sdk', await compare(
     async () => pipeline((await s3.get('bench/object.bin')).body, createWriteStream(out)),
     async () => pipeline((await client.send(new GetObjectCommand({ Bucket: 'bench', Key: 'plain.bin' }))).Body, createWriteStream(out)),
+    settle,
   ));
   await s3.delete('bench/object.bin');
   await dropPlain();

@@ -77,7 +77,8 @@ describe('openDatabase start-up errors', () => {
   it('starts the embedded server when DATABASE_URL is unset, and stops it on close', async () => {
     const tmp = await tempDataDir();
     try {
-      const h = await openDatabase(testConfig(undefined), undefined, { dataDir: tmp.dir, applicationName: 'bigapp-test' });
+      // TLS settings meant for production must not break the embedded server.
+      const h = await openDatabase(testConfig(undefined, { DATABASE_SSL: 'verify-full' }), undefined, { dataDir: tmp.dir, applicationName: 'bigapp-test' });
       expect(h.embedded).toBeDefined();
       await h.ping();
       await h.close();

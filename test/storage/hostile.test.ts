@@ -2,7 +2,8 @@ import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isStorageError, openLocalBucket, openS3Bucket, type Bucket } from '../../packages/kit/src/storage/index.js';
+import { isStorageError, openLocalBucket, type Bucket } from '../../packages/kit/src/storage/index.js';
+import { openS3Bucket } from '../../packages/kit/src/storage/s3.js';
 import { S3RVER_CREDENTIALS, startS3rver, tempDir } from './helpers.js';
 
 const HOSTILE = ['../../etc/passwd', '/abs', 'a/../../b', 'nul\0byte', 'k'.repeat(2048), 'a\\..\\..\\b', '..', '../sibling/file'];

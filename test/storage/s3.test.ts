@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openS3Bucket } from '../../packages/kit/src/storage/index.js';
+import { openS3Bucket } from '../../packages/kit/src/storage/s3.js';
 import { bucketConformance } from './conformance.js';
 import { S3RVER_CREDENTIALS, startS3rver } from './helpers.js';
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openLocalBucket, openS3Bucket, type Bucket } from '../../packages/kit/src/storage/index.js';
+import { openLocalBucket, type Bucket } from '../../packages/kit/src/storage/index.js';
+import { openS3Bucket } from '../../packages/kit/src/storage/s3.js';
 import { MB, peakRssGrowth, randomStream, S3RVER_CREDENTIALS, sha256Of, startS3rver, tempDir } from './helpers.js';
 
 const SIZE = 200 * MB;

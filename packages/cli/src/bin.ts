@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { register as cmd } from './commands/cmd.js';
 import { register as dead } from './commands/dead.js';
 import { register as enqueue } from './commands/enqueue.js';
 import { register as images } from './commands/images.js';
@@ -14,6 +15,6 @@ const program = new Command('bigapp')
   .version(version())
   .showHelpAfterError();
 
-for (const r of [start, up, queues, enqueue, dead, k8s, images]) r(program);
+for (const r of [start, up, queues, enqueue, dead, cmd, k8s, images]) r(program);
 
 await program.parseAsync(process.argv);

@@ -2,8 +2,8 @@ import { ConfigError } from '@bigapp/kit';
 
 /** Prints an error the way a person wants to read it: the code and the message, no stack. */
 export function fail(err: unknown): never {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`bigapp: ${err.message}\n`);
+  if (err instanceof ConfigError || (err as { code?: string })?.code === 'config_invalid') {
+    process.stderr.write(`bigapp: ${(err as Error).message}\n`);
     process.exit(2);
   }
   const e = err as { code?: string; message?: string };

@@ -36,8 +36,23 @@ export const demoJobs = {
   }),
 } as const;
 
+export const cmdJobs = {
+  run: defineJob({
+    description: 'Runs one operations command on the cmd-pod (bigapp cmd --remote).',
+    data: z.strictObject({
+      op: z.string().regex(/^[a-z]+:[a-z-]+$/, 'an operation like db:status'),
+      args: z.array(z.string().max(4096)).max(64).default([]),
+      actor: z.string().min(1).max(200),
+    }),
+    result: z.object({ ok: z.boolean(), output: z.unknown(), error: z.object({ code: z.string(), message: z.string() }).optional() }),
+    // An operation is not retried behind the operator's back.
+    maxAttempts: 1,
+  }),
+} as const;
+
 export const jobContracts = {
   demo: demoJobs,
+  cmd: cmdJobs,
 } as const satisfies Record<string, Record<string, JobContract>>;
 
 export type JobContracts = typeof jobContracts;

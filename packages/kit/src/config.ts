@@ -1,6 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseDbEnv, type DbConfig } from './db/config.js';
+import { parseStorageEnv, type StorageConfig } from './storage/config.js';
 
 /**
  * Every environment variable the platform reads, in one schema. A bad or
@@ -43,6 +45,9 @@ export const coreEnvSchema = z.object({
   BIGAPP_CONSUMER_TTL_MS: int(100, 3_600_000, 10_000),
   BIGAPP_DONE_MAX_LEN: int(0, 100_000_000, 100_000),
   BIGAPP_DEMO_TICK_MS: int(0, 3_600_000, 5_000),
+  BIGAPP_AUTO_MIGRATE: z.enum(['true', 'false'], { error: 'true or false' }).optional(),
+  BIGAPP_LEDGER_CHECK_AFTER_MS: int(100, 86_400_000, 30_000),
+  BIGAPP_LEDGER_INTERVAL_MS: int(50, 3_600_000, 5_000),
 });
 
 export type CoreEnv = z.infer<typeof coreEnvSchema>;
@@ -69,6 +74,11 @@ export interface Config {
   };
   /** How often the demo service sends itself a job in dev (0 = never). */
   demoTickMs: number;
+  /** Apply pending migrations at start-up (default in dev and test; production migrates through the cmd-pod). */
+  autoMigrate: boolean;
+  ledger: { checkAfterMs: number; intervalMs: number };
+  db: DbConfig;
+  storage: StorageConfig;
   /** The raw environment, for the sections (database, bucket) that parse their own variables. */
   raw: Record<string, string | undefined>;
 }
@@ -96,7 +106,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Empty strings count as unset: `FOO=` in a shell or a ConfigMap means "no value".
   const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const r = coreEnvSchema.safeParse(clean);
-  if (!r.success) throw new ConfigError(describeEnvIssues(r.error.issues, clean));
+  const problems = r.success ? [] : describeEnvIssues(r.error.issues, clean);
+  // The database and bucket sections parse their own variables; their problems are reported together.
+  let db: DbConfig | undefined;
+  let storage: StorageConfig | undefined;
+  try {
+    db = parseDbEnv(clean);
+  } catch (err) {
+    problems.push((err as Error).message.replace(/^invalid database configuration: /, ''));
+  }
+  try {
+    storage = parseStorageEnv(clean);
+  } catch (err) {
+    problems.push((err as Error).message.replace(/^invalid (bucket|storage) configuration: /, ''));
+  }
+  if (!r.success || !db || !storage || problems.length) throw new ConfigError(problems);
   const e = r.data;
   if (e.BIGAPP_CONSUMER_TTL_MS <= e.BIGAPP_HEARTBEAT_MS) {
     throw new ConfigError([`BIGAPP_CONSUMER_TTL_MS: expected more than BIGAPP_HEARTBEAT_MS (${e.BIGAPP_HEARTBEAT_MS}), got ${e.BIGAPP_CONSUMER_TTL_MS}`]);
@@ -122,6 +146,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       doneMaxLen: e.BIGAPP_DONE_MAX_LEN,
     },
     demoTickMs: e.BIGAPP_ENV === 'dev' ? e.BIGAPP_DEMO_TICK_MS : 0,
+    autoMigrate: e.BIGAPP_AUTO_MIGRATE ? e.BIGAPP_AUTO_MIGRATE === 'true' : e.BIGAPP_ENV === 'dev' || e.BIGAPP_ENV === 'test',
+    ledger: { checkAfterMs: e.BIGAPP_LEDGER_CHECK_AFTER_MS, intervalMs: e.BIGAPP_LEDGER_INTERVAL_MS },
+    db,
+    storage,
     raw: clean,
   };
 }

@@ -6,6 +6,9 @@ import { createLogger } from './log.js';
 import { Metrics } from './metrics.js';
 import { OpsServer, type ReadinessCheck } from './ops-server.js';
 import { validateDeclaration, type ServiceDeclaration } from './service.js';
+import type { DatabaseHandle } from './db/database.js';
+import type { Bucket } from './storage/types.js';
+import type { JobLedger } from './ledger/ledger.js';
 
 /** What a service's `start` hook receives. */
 export interface ServiceContext {
@@ -15,6 +18,12 @@ export interface ServiceContext {
   bus: Bus;
   cache: Cache;
   metrics: Metrics;
+  /** Present when the service declares `needs.db` (or a ledger). */
+  db?: DatabaseHandle;
+  /** Present when the service declares `needs.bucket`. */
+  bucket?: Bucket;
+  /** Present when any service in this process declares `ledger`. */
+  ledger?: JobLedger;
   addReadinessCheck(name: string, check: ReadinessCheck): void;
 }
 
@@ -30,6 +39,9 @@ export interface Host {
   bus: Bus;
   cache: Cache;
   metrics: Metrics;
+  db?: DatabaseHandle;
+  bucket?: Bucket;
+  ledger?: JobLedger;
   opsPort: number;
   /** Drains and closes everything; resolves when done. */
   stop(): Promise<void>;
@@ -67,12 +79,39 @@ export async function startHost(o: HostOptions): Promise<Host> {
   const stops: (() => Promise<void>)[] = [];
   const workers: Consumer[] = [];
   let opsPort = 0;
+  let db: DatabaseHandle | undefined;
+  let bucket: Bucket | undefined;
+  let ledger: JobLedger | undefined;
+  const ledgerServices = [...new Set(o.services.flatMap((s) => s.ledger ?? []))];
   try {
     opsPort = await ops.listen(config.ops.port, config.ops.host);
+    // Loaded only when a service needs them: a worker that does not stays small and starts fast.
+    if (ledgerServices.length || o.services.some((s) => s.needs?.db)) {
+      const { openDatabase, migrate, migrations } = await import('./db/index.js');
+      db = await openDatabase(config.db, log, { dataDir: config.dataDir, applicationName: `bigapp:${config.instance}` });
+      if (config.autoMigrate) await migrate(db.db, migrations, log);
+      const handle = db;
+      ops.addCheck('db', () => handle.ping());
+    }
+    if (o.services.some((s) => s.needs?.bucket)) {
+      const { openBucket } = await import('./storage/index.js');
+      const b = await openBucket(config.storage, { dataDir: config.dataDir });
+      bucket = b;
+      ops.addCheck('bucket', () => b.ping());
+    }
+    if (ledgerServices.length && db) {
+      const { JobLedger } = await import('./ledger/index.js');
+      ledger = new JobLedger(db.db, bus, { log, reconcileAfterMs: config.ledger.checkAfterMs, intervalMs: config.ledger.intervalMs });
+      await ledger.start(ledgerServices);
+    }
     for (const s of o.services) {
       const slog = log.child({ service: s.name });
       if (s.start) {
-        const stop = await s.start({ service: s, config, log: slog, bus, cache, metrics, addReadinessCheck: (n, c) => ops.addCheck(`${s.name}.${n}`, c) });
+        const stop = await s.start({
+          service: s, config, log: slog, bus, cache, metrics,
+          ...(db ? { db } : {}), ...(bucket ? { bucket } : {}), ...(ledger ? { ledger } : {}),
+          addReadinessCheck: (n, c) => ops.addCheck(`${s.name}.${n}`, c),
+        });
         if (stop) stops.push(stop);
       }
       if (s.jobs && Object.keys(s.jobs).length > 0) {
@@ -81,7 +120,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
       }
     }
   } catch (err) {
-    await Promise.allSettled([ops.close(), bus.close(0), cache.close()]);
+    await Promise.allSettled([ops.close(), bus.close(0), cache.close(), ledger?.stop(), bucket?.close(), db?.close()]);
     throw err;
   }
   log.info({ services: names, bus: config.redisUrl ? 'redis' : 'in-process', opsPort, startMs: Math.round(performance.now() - t0) }, 'ready');
@@ -100,10 +139,13 @@ export async function startHost(o: HostOptions): Promise<Host> {
           log.error({ err }, 'service stop hook failed');
         }
       }
+      await ledger?.stop(0);
       await bus.close(Math.max(0, config.graceMs - (Date.now() - t)));
       await cache.close();
+      await bucket?.close();
+      await db?.close();
       await ops.close();
       log.info({ finished: drained.reduce((a, d) => a + d.finished, 0), handedBack: drained.reduce((a, d) => a + d.handedBack, 0), ms: Date.now() - t }, 'stopped');
     })());
-  return { log, bus, cache, metrics, opsPort, stop };
+  return { log, bus, cache, metrics, opsPort, stop, ...(db ? { db } : {}), ...(bucket ? { bucket } : {}), ...(ledger ? { ledger } : {}) };
 }

@@ -58,6 +58,13 @@ export interface ServiceDeclaration<S extends string = string> {
   httpPort?: number;
   scaling: ScalingHints;
   resources?: ResourceHints;
+  /** Shared resources the host opens for this service (once per process). */
+  needs?: { db?: boolean; bucket?: boolean };
+  /**
+   * Services whose durable jobs this service tracks in the job ledger: it
+   * consumes their `<service>.done` into the jobs table and runs the reconciler.
+   */
+  ledger?: string[];
   /** Called once the host has started its shared resources; returns a stop function. */
   start?: (ctx: import('./host.js').ServiceContext) => Promise<(() => Promise<void>) | void>;
 }

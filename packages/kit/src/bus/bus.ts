@@ -120,6 +120,7 @@ export class Bus {
       ...(opts.idempotencyKey !== undefined ? { key: opts.idempotencyKey } : {}),
       ...(opts.reply ? { reply: true } : {}),
     });
+    if (opts.attempt !== undefined && opts.attempt > 1) env.attempt = Math.min(opts.attempt, env.maxAttempts);
     const raw = JSON.stringify(env);
     if (Buffer.byteLength(raw) > this.settings.maxMessageBytes) {
       throw new AppError('too_large', `job envelope is ${Buffer.byteLength(raw)} bytes; BIGAPP_MAX_MESSAGE_BYTES is ${this.settings.maxMessageBytes}`, {
@@ -134,6 +135,10 @@ export class Bus {
     if (opts.idempotencyKey !== undefined) {
       const earlier = await this.transport.pushIdempotent(target, raw, env.id, keys.idempotency(service, opts.idempotencyKey), opts.idempotencyWindowMs ?? this.settings.idempotencyWindowMs);
       return earlier === null ? { id: env.id, enqueued: true } : { id: earlier, enqueued: false };
+    }
+    if (opts.track) {
+      await this.transport.pushTracked(target, raw, env.id, keys.ledger(service));
+      return { id: env.id, enqueued: true };
     }
     await this.bufferedPush(target, raw);
     return { id: env.id, enqueued: true };

@@ -19,6 +19,8 @@ export const keys = {
   resultPrefix: (service: string) => `${service}.result.`,
   resultsChannel: (service: string) => `${service}.results`,
   event: (name: string) => `events.${name}`,
+  /** Ids of durable (ledger) jobs Redis currently holds. */
+  ledger: (service: string) => `${service}.ledger`,
   jobSource: (service: string): Source => ({ list: `${service}.queue`, prefix: service }),
   doneSource: (service: string): Source => ({ list: `${service}.done`, prefix: `${service}.done` }),
   inflight: (src: Source, consumer: string) => `${src.prefix}.inflight.${consumer}`,

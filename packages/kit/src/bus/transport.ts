@@ -32,6 +32,11 @@ export interface Transport {
   push(target: PushTarget, raws: string[]): Promise<void>;
   /** Pushes unless `idemKey` is held; returns the earlier job id when held. */
   pushIdempotent(target: PushTarget, raw: string, id: string, idemKey: string, windowMs: number): Promise<string | null>;
+  /** Pushes and marks `id` in the tracking set, atomically. */
+  pushTracked(target: PushTarget, raw: string, id: string, trackKey: string): Promise<void>;
+  /** Which of `ids` are in the tracking set. */
+  tracked(trackKey: string, ids: string[]): Promise<boolean[]>;
+  untrack(trackKey: string, ids: string[]): Promise<void>;
   /** Settles `ops`, then moves up to `takeMax` messages from the source into the consumer's in-flight list. */
   step(src: Source, consumer: string, sk: ServiceKeys, ops: SettleOp[], takeMax: number): Promise<{ settled: boolean[]; taken: string[] }>;
   /** Waits up to `timeoutMs` for one message and moves it into the in-flight list. */

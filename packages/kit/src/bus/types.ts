@@ -30,6 +30,10 @@ export interface EnqueueOptions {
   traceparent?: string;
   /** Keep the final status where waitFor() in any process can read it. */
   reply?: boolean;
+  /** Mark the id in `<service>.ledger` (durable jobs; see the job ledger). */
+  track?: boolean;
+  /** Attempt number to write (re-sending a durable job after its Redis copy was lost). */
+  attempt?: number;
 }
 
 export interface EnqueueResult {

@@ -44,6 +44,9 @@ export async function openDatabase(config: DbConfig, log: DbLog = silentLog, opt
     if (!opts.dataDir) throw new DbError('config_invalid', 'DATABASE_URL is unset and no data folder was given for the embedded server');
     embedded = await startEmbeddedPostgres({ dataDir: opts.dataDir, log });
     url = embedded.url;
+    // Loopback only and without a certificate: TLS settings meant for the
+    // production endpoint must not break `npm start`.
+    config = { ...config, ssl: 'disable', sslCa: undefined };
   }
   try {
     const pool = new pg.Pool(await poolConfig(url, config, opts));

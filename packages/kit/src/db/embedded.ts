@@ -102,8 +102,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       pgDir,
       initialised,
       stop: async () => {
-        await server.stop();
-        await fs.rm(path.join(pgDir, OWNER), { force: true });
+        // A handle whose server already died must not drop the claim of the
+        // server that replaced it.
+        if (await server.stop()) await fs.rm(path.join(pgDir, OWNER), { force: true });
       },
     };
   } catch (err) {
@@ -217,19 +218,20 @@ async function claimOwnership(pgDir: string, postgresBin: string, log: DbLog): P
   await fs.writeFile(ownerFile, String(process.pid));
 }
 
-interface Server { pid: number; stop(): Promise<void> }
+interface Server { pid: number; /** Resolves true if it was running. */ stop(): Promise<boolean> }
 
 async function spawnServer(postgresBin: string, pgDir: string, port: number, flags: string[], runAs: RunAs | undefined, log: DbLog): Promise<Server> {
-  // After a kill -9 the old backends may hold the shared memory block (or
-  // the port) for a moment while they notice the postmaster is gone, longer
-  // on a loaded machine; retry for a bounded time.
+  // After a kill -9 the old backends may hold the shared memory block for a
+  // moment while they notice the postmaster is gone, longer on a loaded
+  // machine; retry for a bounded time. A busy port is not retried: the dead
+  // postmaster's socket is gone at once, so it means someone else has it.
   const until = Date.now() + 15_000;
   for (;;) {
     try {
       return await spawnOnce(postgresBin, pgDir, port, flags, runAs, log);
     } catch (err) {
       const msg = (err as Error).message;
-      if (Date.now() > until || !/shared memory block is still in use|lock file .* already exists|could not bind|could not create any TCP\/IP sockets/.test(msg)) throw err;
+      if (Date.now() > until || !/shared memory block is still in use|lock file .* already exists/.test(msg)) throw err;
       log.warn({ pgDir, reason: msg.slice(-300) }, 'previous PostgreSQL processes still exiting; retrying start');
       await new Promise((r) => setTimeout(r, 250));
     }
@@ -269,12 +271,13 @@ function spawnOnce(postgresBin: string, pgDir: string, port: number, flags: stri
   });
 
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) return false;
     stopping = true;
     child.kill('SIGINT');
     const t = setTimeout(() => child.kill('SIGQUIT'), STOP_TIMEOUT_MS);
     await exited;
     clearTimeout(t);
+    return true;
   };
 
   return new Promise<Server>((resolve, reject) => {

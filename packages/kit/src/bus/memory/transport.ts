@@ -101,6 +101,30 @@ export class MemoryTransport implements Transport {
     return null;
   }
 
+  async pushTracked(target: PushTarget, raw: string, id: string, trackKey: string): Promise<void> {
+    this.set(trackKey).add(id);
+    this.pushTo(target, [raw]);
+  }
+
+  async tracked(trackKey: string, ids: string[]): Promise<boolean[]> {
+    const s = this.sets.get(trackKey);
+    return ids.map((id) => s?.has(id) ?? false);
+  }
+
+  async untrack(trackKey: string, ids: string[]): Promise<void> {
+    const s = this.sets.get(trackKey);
+    for (const id of ids) s?.delete(id);
+  }
+
+  private set(key: string): Set<string> {
+    let s = this.sets.get(key);
+    if (!s) {
+      s = new Set();
+      this.sets.set(key, s);
+    }
+    return s;
+  }
+
   async step(src: Source, consumer: string, sk: ServiceKeys, ops: SettleOp[], takeMax: number) {
     const inflight = keys.inflight(src, consumer);
     const settled: boolean[] = [];

@@ -150,3 +150,16 @@ end
 out[5] = cons
 return out
 `;
+
+/**
+ * KEYS: tracking set, target (list or zset). ARGV: id, raw, mode ('L'|'R'|'Z'), score.
+ * A durable job is marked in `<service>.ledger` in the same step that queues
+ * it, so the ledger's reconciler can tell a job Redis still holds from one it lost.
+ */
+export const PUSH_TRACKED = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if ARGV[3] == 'L' then redis.call('LPUSH', KEYS[2], ARGV[2])
+elseif ARGV[3] == 'R' then redis.call('RPUSH', KEYS[2], ARGV[2])
+else redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2]) end
+return 1
+`;

@@ -33,6 +33,7 @@ export class RedisTransport implements Transport {
       ['bigappPushIdem', scripts.PUSH_IDEMPOTENT, 2],
       ['bigappMoveEntry', scripts.MOVE_ENTRY, 2],
       ['bigappStats', scripts.STATS, 5],
+      ['bigappPushTracked', scripts.PUSH_TRACKED, 2],
     ] as const) {
       this.client.defineCommand(cmd, { lua, numberOfKeys });
     }
@@ -59,6 +60,21 @@ export class RedisTransport implements Transport {
     const [mode, score] = pushMode(target);
     const r = await this.cmd('bigappPushIdem')(idemKey, target.key, id, raw, windowMs, mode, score);
     return typeof r === 'string' ? r : null;
+  }
+
+  async pushTracked(target: PushTarget, raw: string, id: string, trackKey: string): Promise<void> {
+    const [mode, score] = pushMode(target);
+    await this.cmd('bigappPushTracked')(trackKey, target.key, id, raw, mode, score);
+  }
+
+  async tracked(trackKey: string, ids: string[]): Promise<boolean[]> {
+    if (ids.length === 0) return [];
+    const r = await this.client.smismember(trackKey, ...ids);
+    return r.map((x) => x === 1);
+  }
+
+  async untrack(trackKey: string, ids: string[]): Promise<void> {
+    if (ids.length) await this.client.srem(trackKey, ...ids);
   }
 
   async step(src: Source, consumer: string, sk: ServiceKeys, ops: SettleOp[], takeMax: number) {
