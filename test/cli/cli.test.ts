@@ -32,7 +32,7 @@ describe('bigapp CLI', () => {
   it('refuses an unknown service and bigapp up without REDIS_URL', async () => {
     expect((await bigapp(['start', 'nope'], { BIGAPP_OPS_PORT: '0' })).stderr).toContain('unknown service nope');
     const up = await bigapp(['up'], { REDIS_URL: '' });
-    expect(up.code).toBe(1);
+    expect(up.code).toBe(2);
     expect(up.stderr).toContain('set REDIS_URL');
   });
 

@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip, createGzip } from 'node:zlib';
 import { sql } from 'kysely';
@@ -37,6 +36,20 @@ async function* backupLines(ctx: OpContext): AsyncGenerator<string> {
   }
 }
 
+/** Lines of a text stream; unlike readline's iterator, it is safe to await other work between lines. */
+async function* splitLines(stream: AsyncIterable<Buffer | string>): AsyncGenerator<string> {
+  let buf = '';
+  for await (const chunk of stream) {
+    buf += chunk.toString();
+    let nl: number;
+    while ((nl = buf.indexOf('\n')) >= 0) {
+      yield buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+    }
+  }
+  if (buf) yield buf;
+}
+
 export const dbBackup: Operation = {
   name: 'db:backup',
   summary: 'write a logical backup of the database to the bucket (backups/<time>.ndjson.gz)',
@@ -69,7 +82,7 @@ export const dbRestore: Operation = {
       throw new OpError('forbidden', `db:restore in ${ctx.config.env} needs --force as well`);
     }
     const obj = await ctx.bucket.get(key);
-    const lines = createInterface({ input: obj.body.pipe(createGunzip()), crlfDelay: Infinity });
+    const lines = splitLines(obj.body.pipe(createGunzip()));
     const counts: Record<string, number> = {};
     await ctx.db.db.transaction().execute(async (trx) => {
       type Header = { bigapp_backup?: number; tables?: string[]; migrations?: string[] };
