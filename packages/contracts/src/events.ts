@@ -2,6 +2,10 @@ import { z } from 'zod';
 
 /** Broadcast events over Redis PUBLISH/SUBSCRIBE (channel = `events.<name>`). */
 export const eventContracts = {
+  /** A workspace changed; every web replica relays it to that workspace's SSE clients. */
+  'workspace.event': z.object({ workspaceId: z.uuid(), event: z.looseObject({ type: z.string() }) }),
+  /** Progress of a long job (export, import), from the worker. */
+  'job.progress': z.object({ workspaceId: z.uuid(), jobId: z.string(), kind: z.enum(['image', 'export', 'import']), progress: z.number().min(0).max(1) }),
   'demo.echoed': z.object({ jobId: z.string(), text: z.string() }),
   'service.started': z.object({ service: z.string(), instance: z.string(), host: z.string(), version: z.string() }),
 } as const;

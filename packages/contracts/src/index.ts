@@ -2,3 +2,4 @@ export * from './envelope.js';
 export * from './errors.js';
 export * from './jobs.js';
 export * from './events.js';
+export * from './api.js';

@@ -50,9 +50,49 @@ export const cmdJobs = {
   }),
 } as const;
 
+const workspaceJob = { workspaceId: z.uuid() };
+
+export const imageJobs = {
+  thumbnail: defineJob({
+    description: 'Makes the WebP thumbnails of one upload and records its size and format.',
+    data: z.strictObject({ ...workspaceJob, mediaId: z.uuid(), key: z.string().max(1024) }),
+    result: z.object({
+      width: z.number().int(),
+      height: z.number().int(),
+      format: z.string(),
+      thumbnails: z.object({ small: z.string(), large: z.string() }),
+    }),
+    maxAttempts: 3,
+  }),
+} as const;
+
+export const exportJobs = {
+  workspace: defineJob({
+    description: "Streams a workspace's originals, metadata.json and items.ndjson into a ZIP in the bucket.",
+    data: z.strictObject({ ...workspaceJob, requestedBy: z.uuid() }),
+    result: z.object({ key: z.string(), bytes: z.number().int(), items: z.number().int(), expiresAt: z.string() }),
+    maxAttempts: 3,
+  }),
+} as const;
+
+export const importJobs = {
+  archive: defineJob({
+    description: 'Imports a ZIP made by export into a workspace, refusing unsafe entries one by one.',
+    data: z.strictObject({ ...workspaceJob, key: z.string().max(1024), requestedBy: z.uuid() }),
+    result: z.object({
+      imported: z.number().int(),
+      rejected: z.array(z.object({ entry: z.string(), reason: z.string() })),
+    }),
+    maxAttempts: 2,
+  }),
+} as const;
+
 export const jobContracts = {
   demo: demoJobs,
   cmd: cmdJobs,
+  image: imageJobs,
+  export: exportJobs,
+  import: importJobs,
 } as const satisfies Record<string, Record<string, JobContract>>;
 
 export type JobContracts = typeof jobContracts;

@@ -99,10 +99,10 @@ export async function startHost(o: HostOptions): Promise<Host> {
       bucket = b;
       ops.addCheck('bucket', () => b.ping());
     }
-    if (ledgerServices.length && db) {
+    if (db) {
+      // Any service with a database can record durable jobs; only those declaring `ledger` consume statuses.
       const { JobLedger } = await import('./ledger/index.js');
       ledger = new JobLedger(db.db, bus, { log, reconcileAfterMs: config.ledger.checkAfterMs, intervalMs: config.ledger.intervalMs });
-      await ledger.start(ledgerServices);
     }
     for (const s of o.services) {
       const slog = log.child({ service: s.name });
@@ -121,6 +121,13 @@ export async function startHost(o: HostOptions): Promise<Host> {
     }
   } catch (err) {
     await Promise.allSettled([ops.close(), bus.close(0), cache.close(), ledger?.stop(), bucket?.close(), db?.close()]);
+    throw err;
+  }
+  // Status consumers start after the services' start hooks, so their listeners see every status.
+  try {
+    if (ledger && ledgerServices.length) await ledger.start(ledgerServices);
+  } catch (err) {
+    await Promise.allSettled([ops.close(), bus.close(0), cache.close(), bucket?.close(), db?.close()]);
     throw err;
   }
   log.info({ services: names, bus: config.redisUrl ? 'redis' : 'in-process', opsPort, startMs: Math.round(performance.now() - t0) }, 'ready');

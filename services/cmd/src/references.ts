@@ -11,7 +11,17 @@ export const MANAGED_PREFIXES = ['backups/', 'exports/'];
 
 export type ReferenceProvider = (ctx: OpContext) => AsyncIterable<string> | Promise<Iterable<string>>;
 
-export const referenceProviders: ReferenceProvider[] = [];
+/** Media originals and their thumbnails. */
+async function* mediaKeys(ctx: OpContext): AsyncGenerator<string> {
+  const rows = await ctx.db.db.selectFrom('media').select(['original_key', 'thumb_small_key', 'thumb_large_key']).execute();
+  for (const r of rows) {
+    yield r.original_key;
+    if (r.thumb_small_key) yield r.thumb_small_key;
+    if (r.thumb_large_key) yield r.thumb_large_key;
+  }
+}
+
+export const referenceProviders: ReferenceProvider[] = [mediaKeys];
 
 export async function referencedKeys(ctx: OpContext): Promise<Set<string>> {
   const keys = new Set<string>();

@@ -53,6 +53,8 @@ export interface JobsTable {
    * one whose Redis copy was lost. Null once the job is finished.
    */
   next_check_at: NullableTimestamp;
+  /** The workspace a reference-app job belongs to (0002), for membership checks. */
+  workspace_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export const USER_ROLES = ['admin', 'member'] as const;
@@ -84,7 +86,72 @@ export interface MigrationsTable {
   duration_ms: number;
 }
 
+export interface SessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  created_at: CreatedAt;
+  last_used_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface WorkspacesTable {
+  id: Generated<string>;
+  name: string;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
+export const WORKSPACE_ROLES = ['owner', 'editor', 'viewer'] as const;
+export type WorkspaceRole = (typeof WORKSPACE_ROLES)[number];
+
+export interface MembershipsTable {
+  workspace_id: string;
+  user_id: string;
+  role: WorkspaceRole;
+  created_at: CreatedAt;
+}
+
+export const MEDIA_STATUSES = ['processing', 'ready', 'failed'] as const;
+export type MediaStatus = (typeof MEDIA_STATUSES)[number];
+
+export interface MediaTable {
+  id: Generated<string>;
+  workspace_id: string;
+  filename: string;
+  content_type: string;
+  /** bigint, read back as a number by this pool. */
+  size: number;
+  sha256: string;
+  original_key: string;
+  status: ColumnType<MediaStatus, MediaStatus | undefined, MediaStatus>;
+  width: number | null;
+  height: number | null;
+  format: string | null;
+  thumb_small_key: string | null;
+  thumb_large_key: string | null;
+  error: string | null;
+  job_id: string | null;
+  created_by: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
 export interface Database {
+  sessions: SessionsTable;
+  api_tokens: ApiTokensTable;
+  workspaces: WorkspacesTable;
+  memberships: MembershipsTable;
+  media: MediaTable;
   jobs: JobsTable;
   users: UsersTable;
   audit_log: AuditLogTable;

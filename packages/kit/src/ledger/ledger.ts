@@ -19,7 +19,10 @@ export interface DurableJobRef {
   created: boolean;
 }
 
-type DurableOptions = Pick<EnqueueOptions, 'maxAttempts' | 'timeoutMs' | 'delayMs' | 'idempotencyKey' | 'traceparent' | 'priority'>;
+type DurableOptions = Pick<EnqueueOptions, 'maxAttempts' | 'timeoutMs' | 'delayMs' | 'idempotencyKey' | 'traceparent' | 'priority'> & {
+  /** The workspace the job belongs to (reference app), for membership checks on its status. */
+  workspaceId?: string;
+};
 
 /** Records jobs inside the caller's transaction; they are pushed to Redis after it commits. */
 export class Outbox {
@@ -48,6 +51,7 @@ export class Outbox {
         max_attempts: maxAttempts,
         trace_id: traceIdOf(traceparent),
         idempotency_key: opts.idempotencyKey ?? null,
+        workspace_id: opts.workspaceId ?? null,
         run_after: runAfter,
         next_check_at: new Date(runAfter.getTime() + this.reconcileAfterMs),
       })
@@ -59,7 +63,8 @@ export class Outbox {
       return { id: existing.id, service, type, created: false };
     }
     const ref = { id, service, type, created: true };
-    this.pending.push({ ref, data: parsed.data, opts: { ...opts, maxAttempts, traceparent } });
+    const { workspaceId: _w, ...busOpts } = opts;
+    this.pending.push({ ref, data: parsed.data, opts: { ...busOpts, maxAttempts, traceparent } });
     return ref;
   }
 }
@@ -76,6 +81,7 @@ export interface LedgerOptions extends Partial<ReconcilerOptions> {
  */
 export class JobLedger {
   private readonly consumers: Consumer[] = [];
+  private readonly listeners = new Set<(service: string, s: StatusEnvelope) => Promise<void> | void>();
   readonly reconciler: Reconciler;
   private readonly reconcileAfterMs: number;
 
@@ -135,13 +141,23 @@ export class JobLedger {
     return Number(update.numUpdatedRows) > 0;
   }
 
-  /** Consumes `<service>.done` for each service into the ledger; `onStatus` sees each applied status. */
-  async start(services: string[], onStatus?: (service: string, s: StatusEnvelope) => Promise<void> | void): Promise<void> {
+  /**
+   * Called with each status after it was applied to its row (e.g. to update
+   * the rows a job produced, or notify users). A listener that throws makes
+   * the status come again later, so listeners must be idempotent.
+   */
+  onStatus(fn: (service: string, s: StatusEnvelope) => Promise<void> | void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** Consumes `<service>.done` for each service into the ledger and starts the reconciler. */
+  async start(services: string[]): Promise<void> {
     for (const service of services) {
       this.consumers.push(
         await this.bus.consumeDone(service, async (s) => {
           await this.applyStatus(service, s);
-          await onStatus?.(service, s);
+          for (const fn of this.listeners) await fn(service, s);
         }),
       );
     }

@@ -13,6 +13,10 @@ import { need, parseOpArgs } from '../args.js';
  */
 export const BACKUP_TABLES: { table: string; key: string }[] = [
   { table: 'users', key: 'id' },
+  { table: 'workspaces', key: 'id' },
+  { table: 'memberships', key: "workspace_id::text || ':' || user_id::text" },
+  { table: 'media', key: 'id' },
+  { table: 'api_tokens', key: 'id' },
   { table: 'jobs', key: 'id' },
   { table: 'audit_log', key: 'id' },
 ];
@@ -26,9 +30,9 @@ async function* backupLines(ctx: OpContext): AsyncGenerator<string> {
     let last: unknown = null;
     for (;;) {
       const { rows } = await sql<{ k: unknown; r: unknown }>`
-        select ${sql.ref(key)} as k, to_jsonb(t) as r from ${sql.table(table)} t
-        where ${last === null ? sql`true` : sql`${sql.ref(key)} > ${last}`}
-        order by ${sql.ref(key)} limit ${PAGE}`.execute(ctx.db.db);
+        select ${sql.raw(key)} as k, to_jsonb(t) as r from ${sql.table(table)} t
+        where ${last === null ? sql`true` : sql`${sql.raw(key)} > ${last}`}
+        order by ${sql.raw(key)} limit ${PAGE}`.execute(ctx.db.db);
       for (const row of rows) yield `${JSON.stringify({ t: table, r: row.r })}\n`;
       if (rows.length < PAGE) break;
       last = rows[rows.length - 1]!.k;

@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate.js';
 import { init } from './0001_init.js';
+import { workspaces } from './0002_workspaces.js';
 
 /**
  * Every migration, in the order they apply. An explicit list rather than a
@@ -7,4 +8,4 @@ import { init } from './0001_init.js';
  * a bundler cannot drop a file it does not see imported. Append only: never
  * reorder, rename or edit one that has shipped.
  */
-export const migrations: readonly Migration[] = [init];
+export const migrations: readonly Migration[] = [init, workspaces];

@@ -1,0 +1,15 @@
+import { defineService } from '@bigapp/kit';
+import { exportWorkspace } from './src/export-workspace.js';
+
+/** Workspace export: originals + metadata.json + items.ndjson streamed as a ZIP into the bucket. */
+export default defineService({
+  name: 'export',
+  kind: 'worker',
+  description: 'export: a workspace as a ZIP archive in the bucket, with a presigned download link',
+  needs: { db: true, bucket: true },
+  jobs: { workspace: { handler: exportWorkspace, timeoutMs: 3_600_000 } },
+  concurrency: 2,
+  drainMs: 60_000,
+  scaling: { minReplicas: 1, maxReplicas: 5, queueLengthTarget: 2 },
+  resources: { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },
+});

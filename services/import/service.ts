@@ -1,0 +1,15 @@
+import { defineService } from '@bigapp/kit';
+import { importArchive } from './src/import-archive.js';
+
+/** Workspace import: a ZIP made by export, checked entry by entry. */
+export default defineService({
+  name: 'import',
+  kind: 'worker',
+  description: 'import: a ZIP archive into a workspace, refusing zip-slip, zip bombs and non-images',
+  needs: { db: true, bucket: true },
+  jobs: { archive: { handler: importArchive, timeoutMs: 3_600_000 } },
+  concurrency: 1,
+  drainMs: 60_000,
+  scaling: { minReplicas: 1, maxReplicas: 5, queueLengthTarget: 2 },
+  resources: { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },
+});
