@@ -1,5 +1,8 @@
 import { defineService } from '@bigapp/kit';
-import { runQueued, startCmd } from './src/handler.js';
+
+// Implementations load on first use: importing the registry (every process
+// does) must not pull in the database driver, sharp or the AWS SDK.
+const impl = () => import('./src/handler.js');
 
 /**
  * The cmd-pod: every operations task (migrations, seeding, users, queues,
@@ -11,10 +14,10 @@ export default defineService({
   kind: 'singleton',
   description: 'cmd-pod: migrations, seed, users, queue and storage operations, backups',
   needs: { db: true, bucket: true },
-  jobs: { run: { handler: runQueued, timeoutMs: 3_600_000 } },
+  jobs: { run: { handler: async (data, job) => (await impl()).runQueued(data, job), timeoutMs: 3_600_000 } },
   concurrency: 1,
   drainMs: 30_000,
-  start: startCmd,
+  start: async (ctx) => (await impl()).startCmd(ctx),
   scaling: { minReplicas: 1, maxReplicas: 1 },
   resources: { cpuRequest: '50m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },
 });

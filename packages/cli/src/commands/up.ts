@@ -16,11 +16,20 @@ export function parseScale(specs: string[], known: string[]): Map<string, number
   return out;
 }
 
+/**
+ * V8 flags for queue-worker processes: a 1 MiB young generation keeps an idle
+ * worker's RSS near 72 MB instead of 80+ (measured with `bigapp start demo`)
+ * at the cost of more frequent, small scavenges. Web processes keep V8's
+ * defaults. The same flag is set for worker Deployments in the manifests.
+ */
+export const WORKER_NODE_FLAGS = ['--max-semi-space-size=1'];
+
 interface Replica {
   service: string;
   index: number;
   child?: ChildProcess;
   restarts: number;
+  flags: string[];
 }
 
 export function register(program: Command): void {
@@ -41,12 +50,12 @@ export function register(program: Command): void {
         const log = createLogger({ level: config.log.level, pretty: config.log.pretty, base: { role: 'supervisor' } });
         const bin = fileURLToPath(new URL('../bin.js', import.meta.url));
         const replicas: Replica[] = [];
-        for (const s of selected) for (let i = 0; i < (scale.get(s.name) ?? 1); i++) replicas.push({ service: s.name, index: i, restarts: 0 });
+        for (const s of selected) for (let i = 0; i < (scale.get(s.name) ?? 1); i++) replicas.push({ service: s.name, index: i, restarts: 0, flags: s.kind === 'web' ? [] : WORKER_NODE_FLAGS });
         let stopping = false;
         const basePort = config.ops.port;
 
         const launch = (r: Replica, n: number) => {
-          const child = spawn(process.execPath, [bin, 'start', r.service], {
+          const child = spawn(process.execPath, [...r.flags, bin, 'start', r.service], {
             stdio: ['ignore', 'inherit', 'inherit'],
             env: {
               ...process.env,
