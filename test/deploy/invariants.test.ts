@@ -91,8 +91,9 @@ describe.each(['local', 'prod'])('%s', (env) => {
 
   it('web: Service, Ingress to it, CPU HPA with the declared bounds', () => {
     const hpa = named('HorizontalPodAutoscaler', 'web')!;
-    expect(hpa.spec).toMatchObject({ minReplicas: 2, maxReplicas: 8, scaleTargetRef: { kind: 'Deployment', name: 'web' } });
-    expect(hpa.spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: 65 } });
+    const decl = all.find((d) => d.name === 'web')!;
+    expect(hpa.spec).toMatchObject({ minReplicas: decl.scaling.minReplicas, maxReplicas: decl.scaling.maxReplicas, scaleTargetRef: { kind: 'Deployment', name: 'web' } });
+    expect(hpa.spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: decl.scaling.cpuTargetPercent } });
     expect(named('Service', 'web')!.spec.ports[0]).toMatchObject({ targetPort: 'http' });
     const ing = named('Ingress', 'web')!;
     expect(ing.spec.rules[0].host).toBe(settings.ingress.host);

@@ -35,6 +35,8 @@ function appContainer(d: ServiceDeclaration, s: Settings): IContainer {
     envFrom: [{ configMapRef: { name: CONFIG_MAP } }],
     env: [
       { name: 'BIGAPP_GRACE_MS', value: String(drainMs(d)) },
+      // Queue workers run with a small V8 young generation (as `bigapp up` starts them): lower idle RSS.
+      ...(d.kind === 'web' ? [] : [{ name: 'NODE_OPTIONS', value: '--max-semi-space-size=1' }]),
       ...appSecretEnv(s),
     ],
     resources: resourcesOf(d),
