@@ -48,6 +48,9 @@ export const coreEnvSchema = z.object({
   BIGAPP_AUTO_MIGRATE: z.enum(['true', 'false'], { error: 'true or false' }).optional(),
   BIGAPP_LEDGER_CHECK_AFTER_MS: int(100, 86_400_000, 30_000),
   BIGAPP_LEDGER_INTERVAL_MS: int(50, 3_600_000, 5_000),
+  BIGAPP_TRACING: z.enum(['on', 'off'], { error: 'on or off' }).default('on'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ error: 'an http(s) URL like http://otel-collector:4318' }).optional(),
+  BIGAPP_TRACE_MEMORY_SPANS: int(100, 10_000_000, 20_000),
 });
 
 export type CoreEnv = z.infer<typeof coreEnvSchema>;
@@ -77,6 +80,7 @@ export interface Config {
   /** Apply pending migrations at start-up (default in dev and test; production migrates through the cmd-pod). */
   autoMigrate: boolean;
   ledger: { checkAfterMs: number; intervalMs: number };
+  tracing: { enabled: boolean; otlpEndpoint: string | undefined; memorySpans: number };
   db: DbConfig;
   storage: StorageConfig;
   /** The raw environment, for the sections (database, bucket) that parse their own variables. */
@@ -148,6 +152,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoTickMs: e.BIGAPP_ENV === 'dev' ? e.BIGAPP_DEMO_TICK_MS : 0,
     autoMigrate: e.BIGAPP_AUTO_MIGRATE ? e.BIGAPP_AUTO_MIGRATE === 'true' : e.BIGAPP_ENV === 'dev' || e.BIGAPP_ENV === 'test',
     ledger: { checkAfterMs: e.BIGAPP_LEDGER_CHECK_AFTER_MS, intervalMs: e.BIGAPP_LEDGER_INTERVAL_MS },
+    tracing: { enabled: e.BIGAPP_TRACING === 'on', otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, memorySpans: e.BIGAPP_TRACE_MEMORY_SPANS },
     db,
     storage,
     raw: clean,

@@ -74,6 +74,12 @@ export async function startHost(o: HostOptions): Promise<Host> {
     metrics,
     name: `bigapp:${config.instance}`,
   });
+  // Before the bus, so every span from the first job on is recorded.
+  let tracing: import('./tracing/state.js').Tracing | undefined;
+  if (config.tracing.enabled) {
+    const { setupTracing } = await import('./tracing/setup.js');
+    tracing = await setupTracing({ serviceName: names.join('+'), instance: config.instance, version: o.version, otlpEndpoint: config.tracing.otlpEndpoint, recentSpans: config.tracing.memorySpans });
+  }
   const ops = new OpsServer(metrics, log);
   ops.addCheck('bus', () => bus.ping());
   const stops: (() => Promise<void>)[] = [];

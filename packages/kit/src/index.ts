@@ -6,3 +6,4 @@ export * from './ops-server.js';
 export * from './service.js';
 export * from './host.js';
 export * from './bus/index.js';
+export * from './tracing/index.js';

@@ -22,6 +22,7 @@ import { keys, serviceKeys } from './keys.js';
 import type { PushTarget, Transport } from './transport.js';
 import type { DeadListEntry, EnqueueOptions, EnqueueResult, QueueStats, StatusHandler } from './types.js';
 import { jobProcessor, type HandlerEntry } from './worker.js';
+import { activeTraceparent, contextFrom, currentTracing, inSpan, SpanKind, traceparentOf } from '../tracing/index.js';
 
 export interface BusSettings {
   maxAttempts: number;
@@ -98,6 +99,17 @@ export class Bus {
   async enqueue<S extends ServiceWithJobs, T extends JobTypeOf<S>>(service: S, type: T, data: JobDataOf<S, T>, opts?: EnqueueOptions): Promise<EnqueueResult>;
   async enqueue(service: string, type: string, data: unknown, opts?: EnqueueOptions): Promise<EnqueueResult>;
   async enqueue(service: string, type: string, data: unknown, opts: EnqueueOptions = {}): Promise<EnqueueResult> {
+    if (!currentTracing()) return this.enqueueTraced(service, type, data, opts);
+    // The producer span's context becomes the envelope's traceparent: the worker's span is its child.
+    const parent = opts.traceparent ? contextFrom(opts.traceparent) : undefined;
+    return inSpan(`enqueue ${service}.${type}`, { kind: SpanKind.PRODUCER, ...(parent ? { parent } : {}), attributes: { 'messaging.system': 'bigapp', 'messaging.destination.name': `${service}.queue` } }, async (span) => {
+      const r = await this.enqueueTraced(service, type, data, { ...opts, traceparent: traceparentOf(span!) });
+      span!.setAttribute('bigapp.job.id', r.id);
+      return r;
+    });
+  }
+
+  private async enqueueTraced(service: string, type: string, data: unknown, opts: EnqueueOptions): Promise<EnqueueResult> {
     const contract = this.findContract(service, type);
     if (!contract) {
       throw new AppError('job_unknown_type', `no job contract for ${service}.${type}`, { status: 400, safeMessage: `Unknown job type ${service}.${type}.` });
@@ -117,6 +129,7 @@ export class Bus {
       ...(opts.id !== undefined ? { id: opts.id } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.traceparent !== undefined ? { traceparent: opts.traceparent } : {}),
+      ...(opts.traceparent === undefined && activeTraceparent() ? { traceparent: activeTraceparent()! } : {}),
       ...(opts.idempotencyKey !== undefined ? { key: opts.idempotencyKey } : {}),
       ...(opts.reply ? { reply: true } : {}),
     });
@@ -287,7 +300,7 @@ export class Bus {
         return { raw, dead: JSON.stringify({ v: 1, reason: 'invalid_envelope', error: `malformed status: ${(err as Error).message}`, raw, ts: Date.now(), worker: id }) };
       }
       try {
-        await handler(status);
+        await inSpan(`done ${service}.${status.type}`, { kind: SpanKind.CONSUMER, parent: contextFrom(status.traceparent), attributes: { 'bigapp.job.id': status.id, 'bigapp.job.status': status.status } }, async () => handler(status));
         return { raw };
       } catch (err) {
         log.warn({ err, jobId: status.id }, 'done handler failed; the status will be delivered again');

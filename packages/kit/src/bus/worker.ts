@@ -6,6 +6,7 @@ import { backoffMs } from './backoff.js';
 import { buildDead, buildStatus, classify, nextAttempt } from './envelope.js';
 import type { SettleOp } from './transport.js';
 import type { JobContext } from './types.js';
+import { contextFrom, inSpan, SpanKind, SpanStatusCode } from '../tracing/index.js';
 
 export interface HandlerEntry {
   handler: (data: never, ctx: JobContext) => Promise<unknown>;
@@ -103,7 +104,18 @@ export function jobProcessor(s: WorkerSettings) {
     const timeoutMs = env.timeoutMs ?? entry.timeoutMs ?? s.defaultTimeoutMs;
     const reply = env.reply ? { id: env.id, ttlMs: s.resultTtlMs } : undefined;
     try {
-      const out = await runWithTimeout(() => entry.handler(c.data as never, ctx), timeoutMs, abort);
+      const out = await inSpan(
+        `run ${s.service}.${env.type}`,
+        { kind: SpanKind.CONSUMER, parent: contextFrom(env.traceparent), attributes: { 'bigapp.job.id': env.id, 'bigapp.job.attempt': env.attempt, 'bigapp.worker': s.worker } },
+        async (span) => {
+          try {
+            return await runWithTimeout(() => entry.handler(c.data as never, ctx), timeoutMs, abort);
+          } catch (err) {
+            span?.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
+            throw err;
+          }
+        },
+      );
       const checked = c.contract.result.safeParse(out);
       if (!checked.success) throw new JobFailure('job_invalid_result', `handler returned a result that does not match its contract: ${checked.error.issues[0]?.message ?? ''}`);
       m?.jobsDone.inc({ ...labels, status: 'succeeded' });

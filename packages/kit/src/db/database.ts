@@ -7,6 +7,27 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded.js';
 import { DbError, redactUrl } from './errors.js';
 import { silentLog, type DbLog } from './log.js';
 import type { Database } from './schema.js';
+import { currentTracing } from '../tracing/state.js';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { LogEvent } from 'kysely';
+
+/**
+ * A span per query when tracing is on, nested under whatever span is active
+ * (an HTTP request, a job). Kysely reports a query when it has finished, so
+ * the span is back-dated by its duration.
+ */
+function traceQuery(event: LogEvent): void {
+  const t = currentTracing();
+  if (!t) return;
+  const end = Date.now();
+  const span = t.tracer.startSpan('db.query', {
+    kind: SpanKind.CLIENT,
+    startTime: end - event.queryDurationMillis,
+    attributes: { 'db.system.name': 'postgresql', 'db.query.text': event.query.sql.slice(0, 500) },
+  });
+  if (event.level === 'error') span.setStatus({ code: SpanStatusCode.ERROR, message: String((event.error as Error)?.message ?? event.error) });
+  span.end(end);
+}
 
 export interface OpenDatabaseOptions {
   /** Where the embedded server keeps `pg/` when `config.url` is unset. */
@@ -57,7 +78,7 @@ export async function openDatabase(config: DbConfig, log: DbLog = silentLog, opt
     pool.on('error', (err) => log.warn({ db: safeUrl, err: describe(err) }, 'idle database connection lost'));
 
     await waitUntilReachable(pool, safeUrl, config, log);
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, safeUrl) }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guardedPool(pool, safeUrl) }), log: traceQuery });
 
     let closing: Promise<void> | undefined;
     const handle: DatabaseHandle = {

@@ -1,0 +1,71 @@
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+export interface SpanView {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string | undefined;
+  name: string;
+  kind: number;
+  service: string;
+  instance: string;
+  startMs: number;
+  durationMs: number;
+  status: 'ok' | 'error' | 'unset';
+  attributes: Record<string, unknown>;
+}
+
+/**
+ * The recent finished spans of this process, bounded, for the dashboard when
+ * no OTLP collector is configured. Oldest traces are dropped first.
+ */
+export class RecentTraces implements SpanProcessor {
+  private readonly traces = new Map<string, SpanView[]>();
+  private spans = 0;
+
+  constructor(private readonly maxSpans = 20_000) {}
+
+  onStart(): void {}
+
+  onEnd(span: ReadableSpan): void {
+    const ctx = span.spanContext();
+    const view: SpanView = {
+      traceId: ctx.traceId,
+      spanId: ctx.spanId,
+      parentSpanId: span.parentSpanContext?.spanId,
+      name: span.name,
+      kind: span.kind,
+      service: String(span.resource.attributes['service.name'] ?? ''),
+      instance: String(span.resource.attributes['service.instance.id'] ?? ''),
+      startMs: span.startTime[0] * 1000 + span.startTime[1] / 1e6,
+      durationMs: span.duration[0] * 1000 + span.duration[1] / 1e6,
+      status: span.status.code === 2 ? 'error' : span.status.code === 1 ? 'ok' : 'unset',
+      attributes: { ...span.attributes },
+    };
+    let list = this.traces.get(view.traceId);
+    if (!list) {
+      list = [];
+      this.traces.set(view.traceId, list);
+    }
+    list.push(view);
+    this.spans++;
+    while (this.spans > this.maxSpans) {
+      const oldest = this.traces.keys().next().value as string;
+      this.spans -= this.traces.get(oldest)!.length;
+      this.traces.delete(oldest);
+    }
+  }
+
+  get(traceId: string): SpanView[] {
+    return [...(this.traces.get(traceId) ?? [])].sort((a, b) => a.startMs - b.startMs);
+  }
+
+  get size(): number {
+    return this.spans;
+  }
+
+  async forceFlush(): Promise<void> {}
+  async shutdown(): Promise<void> {
+    this.traces.clear();
+    this.spans = 0;
+  }
+}

@@ -1,0 +1,62 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { RecentTraces } from './recent-traces.js';
+import { currentTracing, setCurrentTracing, type Tracing } from './state.js';
+
+export type { Tracing } from './state.js';
+
+export interface TracingOptions {
+  serviceName: string;
+  instance: string;
+  version: string;
+  /** OTLP/HTTP endpoint (OTEL_EXPORTER_OTLP_ENDPOINT); spans go there in batches. */
+  otlpEndpoint?: string | undefined;
+  /** Spans kept in memory for the dashboard when no endpoint is set. */
+  recentSpans?: number;
+}
+
+
+/**
+ * Sets up OpenTelemetry for this process: W3C trace context, an async
+ * context manager (so spans started inside a handler nest under it), and an
+ * OTLP exporter or a bounded in-memory store.
+ */
+export async function setupTracing(o: TracingOptions): Promise<Tracing> {
+  const existing = currentTracing();
+  if (existing) return existing;
+  const processors: SpanProcessor[] = [];
+  let recent: RecentTraces | undefined;
+  if (o.otlpEndpoint) {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+    const url = o.otlpEndpoint.replace(/\/+$/, '');
+    processors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: url.endsWith('/v1/traces') ? url : `${url}/v1/traces` }), { scheduledDelayMillis: 500 }));
+  } else {
+    recent = new RecentTraces(o.recentSpans ?? 20_000);
+    processors.push(recent);
+  }
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': o.serviceName, 'service.instance.id': o.instance, 'service.version': o.version }),
+    spanProcessors: processors,
+  });
+  const cm = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(cm);
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  const tracer = provider.getTracer('bigapp');
+  const t: Tracing = {
+    tracer,
+    recent,
+    async shutdown() {
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+      setCurrentTracing(undefined);
+    },
+  };
+  setCurrentTracing(t);
+  return t;
+}
