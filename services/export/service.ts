@@ -1,7 +1,10 @@
 import { defineService } from '@bigapp/kit';
-import { exportWorkspace } from './src/export-workspace.js';
+import { exportWorkspace, startExport } from './src/export-workspace.js';
 
-/** Workspace export: originals + metadata.json + items.ndjson streamed as a ZIP into the bucket. */
+/**
+ * Workspace export: originals + metadata.json + items.ndjson streamed as a ZIP
+ * into the bucket; expired archives are swept on a timer. See docs/workers.md.
+ */
 export default defineService({
   name: 'export',
   kind: 'worker',
@@ -9,6 +12,7 @@ export default defineService({
   needs: { db: true, bucket: true },
   jobs: { workspace: { handler: exportWorkspace, timeoutMs: 3_600_000 } },
   concurrency: 2,
+  start: startExport,
   drainMs: 60_000,
   scaling: { minReplicas: 1, maxReplicas: 5, queueLengthTarget: 2 },
   resources: { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },

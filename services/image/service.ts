@@ -1,15 +1,20 @@
 import { defineService } from '@bigapp/kit';
-import { thumbnail } from './src/thumbnail.js';
+import { startImage, thumbnail } from './src/thumbnail.js';
 
-/** Thumbnails for uploads (sharp). Scales on the length of image.queue. */
+/**
+ * Thumbnails for uploads (sharp). Scales on the length of image.queue.
+ * Limits and variables: docs/workers.md.
+ */
 export default defineService({
   name: 'image',
   kind: 'worker',
   description: 'image: WebP thumbnails, orientation, metadata stripped, size and format recorded',
   needs: { bucket: true },
   jobs: { thumbnail: { handler: thumbnail, timeoutMs: 120_000 } },
+  // libvips already uses every core for one image; two at once keeps the cores busy between I/O.
   concurrency: 2,
   drainMs: 60_000,
+  start: startImage,
   scaling: { minReplicas: 1, maxReplicas: 20, queueLengthTarget: 20 },
   resources: { cpuRequest: '250m', cpuLimit: '2', memoryRequest: '256Mi', memoryLimit: '1Gi' },
 });

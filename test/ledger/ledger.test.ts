@@ -76,6 +76,8 @@ describe.skipIf(!ok)('job ledger (real PostgreSQL, real redis-server)', () => {
     const dead = await ledger.get(failing.id);
     expect(dead).toMatchObject({ attempts: 2, error: { message: 'nope' } });
     expect(dead!.finished_at).toBeInstanceOf(Date);
+    expect(dead!.attempt_log.map((a) => [a.attempt, a.status, a.error?.message])).toEqual([[1, 'retrying', 'nope'], [2, 'dead', 'nope']]);
+    expect(dead!.attempt_log[0]!.worker).toMatch(/worker-demo/);
     const applied = await ledger.applyStatus('demo', { v: 1, id: failing.id, type: 'fail', status: 'retrying', attempt: 1, ts: Date.now() });
     expect(applied).toBe(false);
     expect((await ledger.get(failing.id))!.status).toBe('dead');

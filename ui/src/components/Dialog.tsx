@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useAction } from '../hooks.js';
 
 /**
  * A modal on the native <dialog>: the browser traps focus inside it, closes
@@ -74,5 +75,3 @@ export function ConfirmDialog(props: {
     </Dialog>
   );
 }
-
-import { useAction } from '../hooks.js';

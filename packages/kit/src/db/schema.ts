@@ -55,6 +55,17 @@ export interface JobsTable {
   next_check_at: NullableTimestamp;
   /** The workspace a reference-app job belongs to (0002), for membership checks. */
   workspace_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** One entry per finished attempt (0003): {attempt, status, worker, durationMs, error, at}. */
+  attempt_log: ColumnType<JobAttempt[], string | undefined, string>;
+}
+
+export interface JobAttempt {
+  attempt: number;
+  status: string;
+  worker: string | null;
+  durationMs: number | null;
+  error: { code: string; message: string } | null;
+  at: string;
 }
 
 export const USER_ROLES = ['admin', 'member'] as const;

@@ -122,11 +122,20 @@ export class JobLedger {
   async applyStatus(service: string, s: StatusEnvelope): Promise<boolean> {
     const c = rowChangeFor(s);
     const now = new Date();
+    const attempt = {
+      attempt: s.attempt,
+      status: s.status,
+      worker: s.worker ?? null,
+      durationMs: s.durationMs ?? null,
+      error: s.error ? { code: s.error.code, message: s.error.message } : null,
+      at: new Date(s.ts).toISOString(),
+    };
     const update = await this.db
       .updateTable('jobs')
       .set({
         status: c.status,
         attempts: sql<number>`greatest(attempts, ${c.attempts})`,
+        attempt_log: sql<string>`attempt_log || ${JSON.stringify([attempt])}::jsonb`,
         updated_at: now,
         ...(c.result !== undefined ? { result: toJsonb(c.result) } : {}),
         ...(c.error !== undefined ? { error: toJsonb(c.error) } : {}),

@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import { requireRole } from '../access.js';
+import { caller } from '../auth/hook.js';
+import type { WebContext } from '../context.js';
+import { WorkspaceParams } from './workspaces.js';
+import { parse } from '../validate.js';
+
+/**
+ * Server-Sent Events of one workspace (WorkspaceEvent as `data`, its type as
+ * `event`). Membership is checked when the stream opens; a member removed
+ * later is disconnected by the replica that handled the removal (others at
+ * their next reconnect). A `: heartbeat` comment every 15 s.
+ */
+export async function eventRoutes(app: FastifyInstance, ctx: WebContext): Promise<void> {
+  app.get('/api/workspaces/:id/events', async (req, reply) => {
+    const { id } = parse(WorkspaceParams, req.params, 'params');
+    const userId = caller(req).user.id;
+    await requireRole(ctx.db, id, userId, 'viewer');
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      // nginx and some ingresses buffer responses unless told not to.
+      'x-accel-buffering': 'no',
+      'x-request-id': String(req.id),
+    });
+    res.write('retry: 3000\n: connected\n\n');
+    ctx.hub.add(id, userId, res);
+    req.raw.once('close', () => res.end());
+  });
+}
