@@ -269,15 +269,19 @@ async function makeProducer(sys) {
       }
     },
     async request() {
-      if (!events) {
-        events = new QueueEvents('demo', { connection });
-        await events.waitUntilReady();
-      }
+      // One QueueEvents for all requests (memoized promise: concurrent first calls share it).
+      events ??= (async () => {
+        const qe = new QueueEvents('demo', { connection });
+        qe.setMaxListeners(0); // one listener per job awaiting its completion
+        await qe.waitUntilReady();
+        return qe;
+      })();
+      const qe = await events;
       const job = await queue.add('noop', {});
-      return job.waitUntilFinished(events, 30_000);
+      return job.waitUntilFinished(qe, 30_000);
     },
     completed: () => probe.zcard('bull:demo:completed'),
-    async close() { if (events) await events.close(); await queue.close(); },
+    async close() { if (events) await (await events).close(); await queue.close(); },
   };
 }
 

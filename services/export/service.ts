@@ -1,5 +1,6 @@
 import { defineService } from '@bigapp/kit';
-import { exportWorkspace, startExport } from './src/export-workspace.js';
+// Loaded on first use, so importing the registry (every process does) stays light.
+const impl = () => import('./src/export-workspace.js');
 
 /**
  * Workspace export: originals + metadata.json + items.ndjson streamed as a ZIP
@@ -10,9 +11,9 @@ export default defineService({
   kind: 'worker',
   description: 'export: a workspace as a ZIP archive in the bucket, with a presigned download link',
   needs: { db: true, bucket: true },
-  jobs: { workspace: { handler: exportWorkspace, timeoutMs: 3_600_000 } },
+  jobs: { workspace: { handler: async (data, job) => (await impl()).exportWorkspace(data, job), timeoutMs: 3_600_000 } },
   concurrency: 2,
-  start: startExport,
+  start: async (ctx) => (await impl()).startExport(ctx),
   drainMs: 60_000,
   scaling: { minReplicas: 1, maxReplicas: 5, queueLengthTarget: 2 },
   resources: { cpuRequest: '100m', cpuLimit: '1', memoryRequest: '128Mi', memoryLimit: '512Mi' },
