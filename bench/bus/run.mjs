@@ -53,6 +53,7 @@
 // (1000), BENCH_RATE (1000), BENCH_LAT_S (5), BENCH_TIMEOUT_S (900, whole
 // run), BENCH_CPU_PROF=<dir> (node --cpu-prof on the worker children),
 // BENCH_WORKER_NODE_ARGS='--heap-prof ...' (more node flags for the worker children),
+// BENCH_BUS_KIT=<path to another kit build's dist/index.js> (bigapp worker child only: A/B a patched bus),
 // BENCH_COMMANDSTATS=1 (print Redis INFO commandstats per system after the
 // c50 e2e step, as comments), BENCH_SKIP=throughput,latency,idle (skip sections).
 import { spawn, fork } from 'node:child_process';

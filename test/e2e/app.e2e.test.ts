@@ -243,6 +243,16 @@ describe.skipIf(!haveChromium && !isCI)('browser end to end (Chromium + the real
     expect(reason.length).toBeGreaterThan(5);
     await screenshot('thumbnails-and-failure');
 
+    // Delete the failed item (the export service archives every item, failed
+    // ones too), so the archive holds exactly the two good originals.
+    await failed.getByRole('button', { name: 'Delete broken.jpg' }).click();
+    const confirm = page.getByRole('dialog', { name: 'Delete image' });
+    await confirm.waitFor();
+    await screenshot('confirm-delete');
+    await confirm.getByRole('button', { name: 'Delete image' }).click();
+    await confirm.waitFor({ state: 'hidden' });
+    await expect.poll(() => cards.count(), { timeout: 10_000 }).toBe(2);
+
     // 5. Export, wait for the link, download, and look inside.
     await page.getByRole('button', { name: 'Export', exact: true }).click();
     const link = page.getByTestId('export-download');

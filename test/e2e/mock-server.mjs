@@ -56,9 +56,9 @@ const readFile = (req) =>
     bb.on('file', (_n, stream, info) => {
       const chunks = [];
       stream.on('data', (c) => chunks.push(c));
-      stream.on('end', () => (file = { name: info.filename, data: Buffer.concat(chunks) }));
+      stream.on('end', () => (file = { name: typeof info === 'string' ? info : info.filename, data: Buffer.concat(chunks) }));
     });
-    bb.on('close', () => resolve(file));
+    bb.on('finish', () => setImmediate(() => resolve(file)));
     bb.on('error', reject);
     req.pipe(bb);
   });

@@ -2,6 +2,8 @@ import { z } from 'zod';
 
 /** Broadcast events over Redis PUBLISH/SUBSCRIBE (channel = `events.<name>`). */
 export const eventContracts = {
+  /** A cached read is stale (a session ended, a membership changed); every web replica drops it. */
+  'cache.invalidate': z.object({ kind: z.enum(['session', 'token', 'roles', 'pages']), key: z.string().max(200) }),
   /** A workspace changed; every web replica relays it to that workspace's SSE clients. */
   'workspace.event': z.object({ workspaceId: z.uuid(), event: z.looseObject({ type: z.string() }) }),
   /** Progress of a long job (export, import), from the worker. */

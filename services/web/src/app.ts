@@ -19,6 +19,7 @@ import { HttpError, validationError } from './errors.js';
 import { Links } from './links.js';
 import { Fanout } from './live/fanout.js';
 import { LiveHub } from './live/hub.js';
+import { ReadCaches } from './cache/read-caches.js';
 import { statusListener } from './live/status-listener.js';
 import { openApiDocument } from './openapi.js';
 import { authRoutes } from './routes/auth.js';
@@ -98,11 +99,12 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
   });
 
   const hub = new LiveHub(deps.heartbeatMs);
-  const fanout = new Fanout(deps.bus, hub, deps.log);
+  const caches = new ReadCaches(config.readCacheMs, deps.bus);
+  const fanout = new Fanout(deps.bus, hub, deps.log, (workspaceId) => caches.pages.deletePrefix(`${workspaceId}|`));
   const links = new Links(deps.bucket, { localSecret: deps.bucketSecret, publicUrl: deps.bucketPublicUrl });
   const ctx: WebContext = {
-    db: deps.db, bucket: deps.bucket, ledger: deps.ledger, bus: deps.bus, log: deps.log, config, links, hub, fanout,
-    auth: new AuthStore(deps.db),
+    db: deps.db, bucket: deps.bucket, ledger: deps.ledger, bus: deps.bus, log: deps.log, config, links, hub, fanout, caches,
+    auth: new AuthStore(deps.db, caches),
     limits: {
       login: new AttemptLimiter(config.loginMaxAttempts, config.loginWindowMs),
       // Many usernames from one address (password spraying): ten times the per-account limit.
@@ -167,6 +169,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
   const ui = await uiRoutes(app, findUiDir(config.uiDir));
   app.decorate('uiBuilt', ui.built);
 
+  await caches.start();
   await fanout.start();
   const offStatus = deps.ledger.onStatus(statusListener(deps.db, links, fanout, deps.log, config.downloadLinkSeconds));
   app.addHook('preClose', async () => {
@@ -175,6 +178,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
   });
   app.addHook('onClose', async () => {
     await fanout.stop();
+    await caches.stop();
   });
   return app;
 }

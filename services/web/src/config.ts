@@ -24,6 +24,8 @@ export interface WebConfig {
   uiDir: string | undefined;
   /** Seconds a presigned original/export link is valid. */
   downloadLinkSeconds: number;
+  /** TTL of the in-process read caches (sessions, roles, first media pages); 0 turns them off. */
+  readCacheMs: number;
   /** Seed the demo account at start (dev only). */
   seedDemo: boolean;
 }
@@ -53,6 +55,7 @@ const webEnvSchema = z.object({
   BIGAPP_UI_DIR: z.string().min(1).optional(),
   BIGAPP_DOWNLOAD_LINK_SEC: int('BIGAPP_DOWNLOAD_LINK_SEC', 60, 7 * 24 * 3600).default(3600),
   BIGAPP_SEED_DEMO: bool('BIGAPP_SEED_DEMO').optional(),
+  BIGAPP_READ_CACHE_MS: int('BIGAPP_READ_CACHE_MS', 0, 60_000).default(5_000),
 });
 
 /** Parses the web variables; `defaultPort` is the service declaration's httpPort. */
@@ -84,6 +87,7 @@ export function parseWebConfig(raw: Record<string, string | undefined>, defaultP
     trustProxy: tp === 'true' ? true : tp === 'false' ? false : Number(tp),
     uiDir: e.BIGAPP_UI_DIR,
     downloadLinkSeconds: e.BIGAPP_DOWNLOAD_LINK_SEC,
+    readCacheMs: e.BIGAPP_READ_CACHE_MS,
     seedDemo: e.BIGAPP_SEED_DEMO ?? e.BIGAPP_ENV === 'dev',
   };
 }

@@ -10,6 +10,7 @@ import type { WebConfig } from './config.js';
 import type { Links } from './links.js';
 import type { Fanout } from './live/fanout.js';
 import type { LiveHub } from './live/hub.js';
+import type { ReadCaches } from './cache/read-caches.js';
 
 /** What the route plugins share; built once by buildWebApp. */
 export interface WebContext {
@@ -23,5 +24,6 @@ export interface WebContext {
   links: Links;
   hub: LiveHub;
   fanout: Fanout;
+  caches: ReadCaches;
   limits: { login: AttemptLimiter; loginPerIp: AttemptLimiter; register: AttemptLimiter };
 }

@@ -11,7 +11,13 @@ import type { LiveHub } from './hub.js';
  */
 export class Fanout {
   private unsubs: (() => Promise<void>)[] = [];
-  constructor(private readonly bus: Bus, private readonly hub: LiveHub, private readonly log: Logger) {}
+  constructor(
+    private readonly bus: Bus,
+    private readonly hub: LiveHub,
+    private readonly log: Logger,
+    /** Called for every workspace change seen by this replica (drops cached list pages). */
+    private readonly onChange: (workspaceId: string) => void = () => undefined,
+  ) {}
 
   async start(): Promise<void> {
     this.unsubs.push(
@@ -21,6 +27,7 @@ export class Fanout {
           this.log.warn({ type: p.event.type }, 'ignored a workspace.event that does not match the WorkspaceEvent contract');
           return;
         }
+        this.onChange(e.data.workspaceId);
         this.hub.send(e.data);
       }),
     );
@@ -28,6 +35,7 @@ export class Fanout {
   }
 
   publish(e: WorkspaceEvent): Promise<void> {
+    this.onChange(e.workspaceId);
     return this.bus.publish('workspace.event', { workspaceId: e.workspaceId, event: e });
   }
 

@@ -15,7 +15,7 @@ export async function eventRoutes(app: FastifyInstance, ctx: WebContext): Promis
   app.get('/api/workspaces/:id/events', async (req, reply) => {
     const { id } = parse(WorkspaceParams, req.params, 'params');
     const userId = caller(req).user.id;
-    await requireRole(ctx.db, id, userId, 'viewer');
+    await requireRole(ctx, id, userId, 'viewer');
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {

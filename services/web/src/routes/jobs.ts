@@ -24,7 +24,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: WebContext): Promise<
   app.post('/api/workspaces/:id/exports', async (req, reply) => {
     const { id: workspaceId } = parse(WorkspaceParams, req.params, 'params');
     const user = caller(req).user;
-    await requireRole(db, workspaceId, user.id, 'editor');
+    await requireRole(ctx, workspaceId, user.id, 'editor');
     parse(ExportBody, req.body ?? undefined, 'body');
     const ref = await ledger.enqueue('export', 'workspace', { workspaceId, requestedBy: user.id }, { workspaceId });
     req.log.info({ workspaceId, jobId: ref.id }, 'export requested');
@@ -34,7 +34,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: WebContext): Promise<
   app.post('/api/workspaces/:id/imports', async (req, reply) => {
     const { id: workspaceId } = parse(WorkspaceParams, req.params, 'params');
     const user = caller(req).user;
-    await requireRole(db, workspaceId, user.id, 'editor');
+    await requireRole(ctx, workspaceId, user.id, 'editor');
     const file = await uploadedFile(req, 'file', config.importMaxBytes);
     const { head, whole } = await peek(file.file, 4);
     if (!isZip(head)) {
@@ -62,7 +62,7 @@ export async function jobRoutes(app: FastifyInstance, ctx: WebContext): Promise<
     const job = await db.selectFrom('jobs').selectAll().where('id', '=', jobId).executeTakeFirst();
     // Jobs outside a workspace (ops, demo) are not visible here at all.
     if (!job || !job.workspace_id || !JOB_KINDS.includes(job.service)) throw notFound('The job');
-    await requireRole(db, job.workspace_id, caller(req).user.id, 'viewer').catch(() => {
+    await requireRole(ctx, job.workspace_id, caller(req).user.id, 'viewer').catch(() => {
       throw notFound('The job');
     });
     const view: JobView = jobView(job, job.service === 'export' ? await exportLink(job, links, config.downloadLinkSeconds) : undefined);

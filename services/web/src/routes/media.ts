@@ -55,7 +55,7 @@ export async function mediaRoutes(app: FastifyInstance, ctx: WebContext): Promis
   app.post('/api/workspaces/:id/media', async (req, reply) => {
     const { id: workspaceId } = parse(WorkspaceParams, req.params, 'params');
     const user = caller(req).user;
-    await requireRole(db, workspaceId, user.id, 'editor');
+    await requireRole(ctx, workspaceId, user.id, 'editor');
     const file = await uploadedFile(req, 'file', config.uploadMaxBytes);
     const { head, whole } = await peek(file.file, SNIFF_BYTES);
     const sniff = await sniffImage(head);
@@ -92,10 +92,14 @@ export async function mediaRoutes(app: FastifyInstance, ctx: WebContext): Promis
     return reply.code(201).send(media);
   });
 
-  app.get('/api/workspaces/:id/media', async (req) => {
+  app.get('/api/workspaces/:id/media', async (req, reply) => {
     const { id } = parse(WorkspaceParams, req.params, 'params');
     const q = parse(PageQuery, req.query, 'query');
-    await requireRole(db, id, caller(req).user.id, 'viewer');
+    await requireRole(ctx, id, caller(req).user.id, 'viewer');
+    // Pages are the same for every member: cached briefly, dropped on any change to the workspace.
+    const cacheKey = `${id}|${q.limit}|${q.cursor ?? ''}`;
+    const hit = ctx.caches.pages.get(cacheKey);
+    if (hit) return reply.type('application/json; charset=utf-8').send(hit);
     const cursor = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
     if (q.cursor !== undefined && !cursor) throw badRequest('query.cursor: not a cursor from a previous page', [{ field: 'query.cursor', message: 'not a cursor from a previous page', code: 'invalid_cursor' }]);
     let query = db
@@ -109,15 +113,17 @@ export async function mediaRoutes(app: FastifyInstance, ctx: WebContext): Promis
     const rows = await query.execute();
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
-    return {
+    const body = JSON.stringify({
       items: await Promise.all(page.map((r) => mediaView(r, links))),
       nextCursor: rows.length > q.limit && last ? encodeCursor({ createdAt: last.ts, id: last.id }) : null,
-    } satisfies { items: Media[]; nextCursor: string | null };
+    } satisfies { items: Media[]; nextCursor: string | null });
+    ctx.caches.pages.set(cacheKey, body);
+    return reply.type('application/json; charset=utf-8').send(body);
   });
 
   const findMedia = async (req: FastifyRequest, min: 'viewer' | 'editor') => {
     const { id, mediaId } = parse(MediaParams, req.params, 'params');
-    await requireRole(db, id, caller(req).user.id, min);
+    await requireRole(ctx, id, caller(req).user.id, min);
     const row = await db.selectFrom('media').select([...MEDIA_COLUMNS, 'original_key']).where('id', '=', mediaId).where('workspace_id', '=', id).executeTakeFirst();
     if (!row) throw notFound('The media item');
     return row;

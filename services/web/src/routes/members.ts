@@ -26,7 +26,7 @@ export async function memberRoutes(app: FastifyInstance, ctx: WebContext): Promi
 
   app.get('/api/workspaces/:id/members', async (req) => {
     const { id } = parse(WorkspaceParams, req.params, 'params');
-    await requireRole(db, id, caller(req).user.id, 'viewer');
+    await requireRole(ctx, id, caller(req).user.id, 'viewer');
     const rows = await db
       .selectFrom('memberships as m')
       .innerJoin('users as u', 'u.id', 'm.user_id')
@@ -39,7 +39,7 @@ export async function memberRoutes(app: FastifyInstance, ctx: WebContext): Promi
 
   app.post('/api/workspaces/:id/members', async (req, reply) => {
     const { id } = parse(WorkspaceParams, req.params, 'params');
-    await requireRole(db, id, caller(req).user.id, 'owner');
+    await requireRole(ctx, id, caller(req).user.id, 'owner');
     const body = parse(MemberAdd, req.body, 'body');
     const user = await db.selectFrom('users').select(['id', 'username']).where('username', '=', body.username).executeTakeFirst();
     if (!user) throw notFound(`The user "${body.username}"`);
@@ -50,30 +50,33 @@ export async function memberRoutes(app: FastifyInstance, ctx: WebContext): Promi
       .returning('role')
       .executeTakeFirst();
     if (!added) throw conflict(`"${user.username}" is already a member; change their role instead.`);
+    await ctx.caches.invalidate('roles', id);
     return reply.code(201).send({ userId: user.id, username: user.username, role: body.role } satisfies Member);
   });
 
   app.patch('/api/workspaces/:id/members/:userId', async (req) => {
     const { id, userId } = parse(MemberParams, req.params, 'params');
-    await requireRole(db, id, caller(req).user.id, 'owner');
+    await requireRole(ctx, id, caller(req).user.id, 'owner');
     const { role } = parse(MemberUpdate, req.body, 'body');
     const row = await db.transaction().execute(async (trx) => {
       await keepAnOwner(trx, id, userId, role);
       return trx.updateTable('memberships').set({ role }).where('workspace_id', '=', id).where('user_id', '=', userId).returning('user_id').executeTakeFirst();
     });
     if (!row) throw notFound('The member');
+    await ctx.caches.invalidate('roles', id);
     const u = await db.selectFrom('users').select('username').where('id', '=', userId).executeTakeFirstOrThrow();
     return { userId, username: u.username, role } satisfies Member;
   });
 
   app.delete('/api/workspaces/:id/members/:userId', async (req, reply) => {
     const { id, userId } = parse(MemberParams, req.params, 'params');
-    await requireRole(db, id, caller(req).user.id, 'owner');
+    await requireRole(ctx, id, caller(req).user.id, 'owner');
     const r = await db.transaction().execute(async (trx) => {
       await keepAnOwner(trx, id, userId, null);
       return trx.deleteFrom('memberships').where('workspace_id', '=', id).where('user_id', '=', userId).executeTakeFirst();
     });
     if (Number(r.numDeletedRows) === 0) throw notFound('The member');
+    await ctx.caches.invalidate('roles', id);
     ctx.hub.disconnect(id, userId);
     return reply.code(204).send();
   });

@@ -39,7 +39,7 @@ export async function workspaceRoutes(app: FastifyInstance, ctx: WebContext): Pr
 
   app.get('/api/workspaces/:id', async (req) => {
     const { id } = parse(WorkspaceParams, req.params, 'params');
-    const role = await requireRole(db, id, caller(req).user.id, 'viewer');
+    const role = await requireRole(ctx, id, caller(req).user.id, 'viewer');
     const w = await db.selectFrom('workspaces').select(['id', 'name', 'created_at']).where('id', '=', id).executeTakeFirst();
     if (!w) throw notFound('The workspace');
     return workspaceView({ ...w, role });
@@ -47,7 +47,7 @@ export async function workspaceRoutes(app: FastifyInstance, ctx: WebContext): Pr
 
   app.patch('/api/workspaces/:id', async (req) => {
     const { id } = parse(WorkspaceParams, req.params, 'params');
-    const role = await requireRole(db, id, caller(req).user.id, 'owner');
+    const role = await requireRole(ctx, id, caller(req).user.id, 'owner');
     const { name } = parse(WorkspaceRename, req.body, 'body');
     const w = await db.updateTable('workspaces').set({ name }).where('id', '=', id).returning(['id', 'name', 'created_at']).executeTakeFirst();
     if (!w) throw notFound('The workspace');
@@ -56,10 +56,11 @@ export async function workspaceRoutes(app: FastifyInstance, ctx: WebContext): Pr
 
   app.delete('/api/workspaces/:id', async (req, reply) => {
     const { id } = parse(WorkspaceParams, req.params, 'params');
-    await requireRole(db, id, caller(req).user.id, 'owner');
+    await requireRole(ctx, id, caller(req).user.id, 'owner');
     // Rows first (media, memberships cascade), then the objects nothing refers to any more.
     const thumbs = await db.selectFrom('media').select(['thumb_small_key', 'thumb_large_key']).where('workspace_id', '=', id).execute();
     await db.deleteFrom('workspaces').where('id', '=', id).execute();
+    await ctx.caches.invalidate('roles', id);
     await deleteWorkspaceObjects(ctx, id, thumbs.flatMap((t) => [t.thumb_small_key, t.thumb_large_key]));
     ctx.hub.disconnect(id);
     req.log.info({ workspaceId: id }, 'workspace deleted');
