@@ -265,6 +265,41 @@ describe.each(drivers)('bus conformance (%s)', (_driver, url) => {
     expect(peak).toBe(7);
   });
 
+  it('with prefetch: FIFO at concurrency 1, never more handlers than the concurrency, all done', async () => {
+    const t = bus();
+    const seen: number[] = [];
+    let running = 0;
+    let peak = 0;
+    for (let i = 0; i < 200; i++) await t.bus.enqueue(t.service, 'noop', { n: i });
+    await t.bus.work({ service: t.service, concurrency: 1, prefetch: 16, handlers: { noop: { handler: async (d: { n: number }) => {
+      peak = Math.max(peak, ++running);
+      seen.push(d.n);
+      await new Promise((r) => setImmediate(r));
+      running--;
+      return null;
+    } } } });
+    await until(async () => (await t.bus.stats(t.service)).done === 200);
+    expect(seen).toEqual([...Array(200).keys()]);
+    expect(peak).toBe(1);
+    expect(await t.bus.stats(t.service)).toMatchObject({ queued: 0, inflight: 0 });
+  });
+
+  it('with prefetch: stop hands back the jobs taken ahead and the unfinished, nothing lost', async () => {
+    const t = bus();
+    for (let i = 0; i < 20; i++) await t.bus.enqueue(t.service, 'echo', { text: String(i), delayMs: 5_000 });
+    let started = 0;
+    const c = await t.bus.work({ service: t.service, concurrency: 2, prefetch: 6, handlers: { echo: { handler: async (d: { text: string; delayMs: number }, ctx) => {
+      started++;
+      await new Promise((r) => { const tm = setTimeout(r, d.delayMs); ctx.signal.addEventListener('abort', () => { clearTimeout(tm); r(null); }); });
+      return { text: d.text };
+    } } } });
+    await until(async () => started === 2 && (await t.bus.stats(t.service)).inflight === 8);
+    expect((await t.bus.stats(t.service)).queued).toBe(12);
+    const r = await t.bus.stopConsumer(c, 50);
+    expect(r.handedBack).toBe(8);
+    expect(await t.bus.stats(t.service)).toMatchObject({ queued: 20, inflight: 0, done: 0 });
+  });
+
   it('drains on stop: finishes in-flight work within the grace period', async () => {
     const t = bus();
     for (let i = 0; i < 4; i++) await t.bus.enqueue(t.service, 'echo', { text: String(i), delayMs: 150 });

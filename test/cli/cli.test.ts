@@ -68,7 +68,9 @@ describe.skipIf(!redisServerAvailable())('bigapp CLI on Redis', () => {
     await worker.waitForLine((l) => l.msg === 'ready');
     const waited = await bigapp(['enqueue', 'demo', 'echo', '{"text":"sync"}', '--wait', '5000'], env);
     expect(JSON.parse(waited.stdout)).toMatchObject({ status: 'succeeded', result: { text: 'sync', length: 4 } });
-    const list = JSON.parse((await bigapp(['dead', 'list', 'demo', '--json'], env)).stdout) as { reason: string }[];
+    const listed = await bigapp(['dead', 'list', 'demo', '--json'], env);
+    if (listed.code !== 0) throw new Error(`dead list failed: ${listed.stderr}`);
+    const list = JSON.parse(listed.stdout) as { reason: string }[];
     expect(list.map((d) => d.reason)).toEqual(['max_attempts']);
     const retry = JSON.parse((await bigapp(['dead', 'retry', 'demo'], env)).stdout) as { retried: number };
     expect(retry.retried).toBe(1);

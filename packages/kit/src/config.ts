@@ -36,6 +36,7 @@ export const coreEnvSchema = z.object({
   BIGAPP_INSTANCE: z.string().min(1).max(200).optional(),
   BIGAPP_GRACE_MS: int(0, 3_600_000, 25_000),
   BIGAPP_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).optional(),
+  BIGAPP_PREFETCH: z.coerce.number({ error: 'an integer from 0 to 10000' }).int().min(0).max(10_000).optional(),
   BIGAPP_MAX_ATTEMPTS: int(1, 1000, 5),
   BIGAPP_JOB_TIMEOUT_MS: int(1, 86_400_000, 60_000),
   BIGAPP_BACKOFF_BASE_MS: int(0, 3_600_000, 1_000),
@@ -65,6 +66,7 @@ export interface Config {
   instance: string;
   graceMs: number;
   concurrency: number | undefined;
+  prefetch: number | undefined;
   bus: {
     maxAttempts: number;
     defaultTimeoutMs: number;
@@ -139,6 +141,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     instance: e.BIGAPP_INSTANCE ?? `${os.hostname()}-${process.pid}`,
     graceMs: e.BIGAPP_GRACE_MS,
     concurrency: e.BIGAPP_CONCURRENCY,
+    prefetch: e.BIGAPP_PREFETCH,
     bus: {
       maxAttempts: e.BIGAPP_MAX_ATTEMPTS,
       defaultTimeoutMs: e.BIGAPP_JOB_TIMEOUT_MS,

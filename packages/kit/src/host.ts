@@ -122,7 +122,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
       }
       if (s.jobs && Object.keys(s.jobs).length > 0) {
         const handlers = s.jobs as unknown as Record<string, HandlerEntry>;
-        workers.push(await bus.work({ service: s.name, handlers, concurrency: config.concurrency ?? s.concurrency ?? 10 }));
+        workers.push(await bus.work({ service: s.name, handlers, concurrency: config.concurrency ?? s.concurrency ?? 10, prefetch: config.prefetch ?? s.prefetch ?? 0 }));
       }
     }
   } catch (err) {

@@ -52,6 +52,12 @@ export interface ServiceDeclaration<S extends string = string> {
   produces?: { jobs?: string[]; events?: string[] };
   /** Handlers running at once in one process. */
   concurrency?: number;
+  /**
+   * Jobs taken ahead of free handler slots (default 0). Saves a round trip per
+   * job for short jobs; keep 0 for long ones, so other replicas (and KEDA,
+   * which counts the queue) see the work.
+   */
+  prefetch?: number;
   /** Time given to in-flight work on SIGTERM before it is handed back. */
   drainMs?: number;
   /** HTTP port the service listens on (web kind). */

@@ -9,11 +9,19 @@ export function Dialog(props: { title: string; onClose: () => void; children: Re
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const { onClose } = props;
+  // What had focus before the dialog opened (kept from the first render).
+  const opener = useRef<Element | null>(document.activeElement);
   useEffect(() => {
     const d = ref.current;
     if (d && !d.open) d.showModal();
+    // Closing through the element (Escape, the × button, the backdrop) lets the
+    // browser restore focus; when the parent unmounts us instead (a form that
+    // finished), do it ourselves. No close() here: under StrictMode's
+    // mount-unmount-mount it would fire a late `close` event that shuts the
+    // dialog right after it opened.
     return () => {
-      if (d?.open) d.close();
+      const o = opener.current;
+      if (o instanceof HTMLElement && o.isConnected) queueMicrotask(() => o.focus());
     };
   }, []);
   return (

@@ -301,23 +301,26 @@ export function WorkspaceView(props: {
         <ul className="uploads" aria-label="Uploads">
           {uploads.map((u) => (
             <li key={u.key} className={`upload upload-${u.state}`} data-testid="upload">
-              <span className="upload-name">{u.name}</span>
-              <span className="muted small">{formatBytes(u.size)}</span>
-              <progress max={1} value={u.progress} aria-label={`Upload of ${u.name}`}>
-                {percent(u.progress)}
-              </progress>
-              <span className="small">
-                {u.state === 'queued' ? 'Waiting' : u.state === 'uploading' ? percent(u.progress) : u.state === 'done' ? 'Uploaded' : ''}
-              </span>
-              {u.state === 'failed' && (
-                <>
+              <div className="upload-line">
+                <span className="upload-name">{u.name}</span>
+                <span className="muted small">{formatBytes(u.size)}</span>
+                <span className="small upload-state">
+                  {u.state === 'queued' ? 'Waiting' : u.state === 'uploading' ? percent(u.progress) : u.state === 'done' ? 'Uploaded' : 'Not uploaded'}
+                </span>
+              </div>
+              {u.state === 'failed' ? (
+                <div className="upload-error">
                   <span className="error small" role="alert">
                     {u.error}
                   </span>
-                  <button type="button" className="link" onClick={() => setUploads((all) => all.filter((x) => x.key !== u.key))}>
+                  <button type="button" className="link" onClick={() => setUploads((all) => all.filter((x) => x.key !== u.key))} aria-label={`Dismiss ${u.name}`}>
                     Dismiss
                   </button>
-                </>
+                </div>
+              ) : (
+                <progress max={1} value={u.progress} aria-label={`Upload of ${u.name}`}>
+                  {percent(u.progress)}
+                </progress>
               )}
             </li>
           ))}

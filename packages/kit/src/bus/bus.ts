@@ -59,6 +59,8 @@ export interface WorkerOptions {
   service: string;
   handlers: Record<string, HandlerEntry>;
   concurrency: number;
+  /** Messages taken ahead of free slots (see ConsumerOptions.prefetch). */
+  prefetch?: number;
 }
 
 let consumerSeq = 0;
@@ -194,7 +196,8 @@ export class Bus {
   /** Enqueues with `reply` and waits for the job's final status. */
   async request(service: string, type: string, data: unknown, opts: EnqueueOptions & { waitMs?: number } = {}): Promise<StatusEnvelope> {
     const id = opts.id ?? newJobId();
-    const waiting = this.waitFor(service, id, opts.waitMs ?? 30_000);
+    // Subscribed before the job exists, so no status can slip past: no need to look it up.
+    const waiting = this.waitFor(service, id, opts.waitMs ?? 30_000, false);
     await this.enqueue(service, type, data, { ...opts, id, reply: true });
     return waiting;
   }
@@ -203,7 +206,7 @@ export class Bus {
    * Resolves with the final status of a job enqueued with `reply: true`, in
    * any process; rejects with code `timeout` when it does not come in time.
    */
-  async waitFor(service: string, jobId: string, timeoutMs: number): Promise<StatusEnvelope> {
+  async waitFor(service: string, jobId: string, timeoutMs: number, lookUp = true): Promise<StatusEnvelope> {
     await this.ensureResultSubscription(service);
     return new Promise<StatusEnvelope>((resolve, reject) => {
       const key = `${service}\u0000${jobId}`;
@@ -227,9 +230,11 @@ export class Bus {
       }, timeoutMs);
       set.add(onStatus);
       // The status may have been written before we subscribed.
-      this.transport.getString(keys.result(service, jobId)).then((raw) => {
-        if (raw) this.deliverResult(raw);
-      }, () => undefined);
+      if (lookUp) {
+        this.transport.getString(keys.result(service, jobId)).then((raw) => {
+          if (raw) this.deliverResult(raw);
+        }, () => undefined);
+      }
     });
   }
 
@@ -243,15 +248,18 @@ export class Bus {
   }
 
   private deliverResult(raw: string): void {
-    let s: StatusEnvelope;
+    // Every requesting process sees every status of the service: find a waiter before validating.
+    let obj: { id?: unknown; service?: unknown };
     try {
-      s = StatusEnvelope.parse(JSON.parse(raw));
+      obj = JSON.parse(raw) as typeof obj;
     } catch {
       return;
     }
-    if (!TERMINAL_STATUSES.includes(s.status)) return;
-    const set = this.resultWaiters.get(`${s.service ?? ''}\u0000${s.id}`);
-    if (set) for (const fn of [...set]) fn(s);
+    const set = this.resultWaiters.get(`${String(obj.service ?? '')}\u0000${String(obj.id)}`);
+    if (!set) return;
+    const s = StatusEnvelope.safeParse(obj);
+    if (!s.success || !TERMINAL_STATUSES.includes(s.data.status)) return;
+    for (const fn of [...set]) fn(s.data);
   }
 
   private consumerId(service: string, role: string): string {
@@ -279,7 +287,7 @@ export class Bus {
       publish: (event, payload) => this.publish(event, payload),
       contractFor: (type) => (Object.hasOwn(o.handlers, type) ? this.findContract(o.service, type) : undefined),
     });
-    return this.startConsumer(o.service, keys.jobSource(o.service), id, o.concurrency, process, keys.delayed(o.service), 'worker');
+    return this.startConsumer(o.service, keys.jobSource(o.service), id, o.concurrency, process, keys.delayed(o.service), 'worker', o.prefetch ?? 0);
   }
 
   /**
@@ -319,11 +327,13 @@ export class Bus {
     process: (raw: string, signal: AbortSignal) => Promise<Outcome>,
     delayedKey: string | undefined,
     role: string,
+    prefetch = 0,
   ): Promise<Consumer> {
     if (this.closed) throw new AppError('unavailable', 'bus is closed');
     const c = new Consumer(this.transport, src, serviceKeys(service, this.settings.doneMaxLen), {
       id,
       concurrency,
+      prefetch,
       info: this.consumerInfo(service, role),
       heartbeatMs: this.settings.heartbeatMs,
       ttlMs: this.settings.consumerTtlMs,

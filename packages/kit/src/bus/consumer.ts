@@ -5,6 +5,13 @@ import type { SettleOp, Transport } from './transport.js';
 export interface ConsumerOptions {
   id: string;
   concurrency: number;
+  /**
+   * Messages taken ahead of free handler slots. They wait in this consumer's
+   * in-flight list (so a crash still returns them) and save a round trip per
+   * job; good for short jobs, 0 for long ones (an autoscaler counts only what
+   * is still in the queue).
+   */
+  prefetch?: number;
   /** Heartbeat value (JSON): host, pid, version, start time. */
   info: Record<string, unknown>;
   heartbeatMs: number;
@@ -20,10 +27,8 @@ export interface ConsumerOptions {
 /** What processing one message decided; `handBack` returns it to the list untouched. */
 export type Outcome = SettleOp | { handBack: true; raw: string };
 
-interface Running {
-  raw: string;
-  abort: AbortController;
-}
+/** An outcome waits at most this long for a step to carry it (bounds acknowledgement latency). */
+const SETTLE_DELAY_MS = 2;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -35,13 +40,21 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * in-flight lists of consumers whose heartbeat expired.
  */
 export class Consumer {
-  private active = new Map<string, Running>();
+  private active = new Map<number, string>();
+  private seq = 0;
+  /** Taken, not started (prefetch). */
+  private buffer: string[] = [];
+  /** Aborted when stop() gives up waiting: handlers see it as ctx.signal. */
+  private readonly stopAbort = new AbortController();
+  private settleTimer: NodeJS.Timeout | undefined;
   private pending: SettleOp[] = [];
   private handBacks: string[] = [];
   private stopping = false;
   private blocked = false;
   private flushScheduled = false;
   private slotWaiter: (() => void) | undefined;
+  /** A completion happened since the loop last looked (it may have been busy awaiting a step). */
+  private changed = false;
   private timers: NodeJS.Timeout[] = [];
   private loopDone: Promise<void> = Promise.resolve();
   private lastErrorLog = 0;
@@ -114,7 +127,8 @@ export class Consumer {
       const remote = await this.transport.range(keys.inflight(this.src, this.o.id), 0, -1);
       const known = new Map<string, number>();
       const add = (raw: string) => known.set(raw, (known.get(raw) ?? 0) + 1);
-      for (const r of this.active.values()) add(r.raw);
+      for (const raw of this.active.values()) add(raw);
+      for (const raw of this.buffer) add(raw);
       for (const op of this.pending) add(op.raw);
       for (const raw of this.handBacks) add(raw);
       const orphans = new Map<string, number>();
@@ -146,17 +160,35 @@ export class Consumer {
     this.o.log.warn({ err: (err as Error)?.message ?? String(err), list: this.src.list }, msg);
   }
 
+  private get capacity(): number {
+    return this.o.concurrency + (this.o.prefetch ?? 0);
+  }
+
+  /** Starts buffered messages while handler slots are free. */
+  private fill(): void {
+    while (this.active.size < this.o.concurrency && this.buffer.length > 0 && !this.stopping) this.run(this.buffer.shift()!);
+  }
+
   private async loop(): Promise<void> {
     let failures = 0;
+    // Refill when the buffer is down to half the prefetch: the next batch arrives while the rest runs.
+    const low = Math.floor((this.o.prefetch ?? 0) / 2);
+    // Waits for the next completion, unless one already happened while the loop was busy.
+    const nextCompletion = async () => {
+      if (this.changed) return;
+      await new Promise<void>((r) => (this.slotWaiter = r));
+    };
     while (!this.stopping) {
-      const free = this.o.concurrency - this.active.size;
-      if (free <= 0) {
-        await new Promise<void>((r) => (this.slotWaiter = r));
+      this.changed = false;
+      this.fill();
+      const room = this.capacity - this.active.size - this.buffer.length;
+      if (room <= 0 || this.buffer.length > low) {
+        await nextCompletion();
         continue;
       }
       let taken: string[];
       try {
-        taken = await this.settleAndTake(free);
+        taken = await this.settleAndTake(room);
         failures = 0;
       } catch (err) {
         this.logError(err, 'take failed; retrying');
@@ -167,21 +199,35 @@ export class Consumer {
         if (taken.length) await this.transport.handBack(this.src, this.o.id, taken).catch(() => undefined);
         break;
       }
-      if (taken.length === 0) {
-        if (this.pending.length) continue;
-        this.blocked = true;
-        try {
-          const one = await this.transport.takeBlocking(this.src, this.o.id, this.o.blockMs);
-          if (one !== null) taken = [one];
-        } catch (err) {
-          this.logError(err, 'blocking take failed; retrying');
-          await sleep(200);
-        } finally {
-          this.blocked = false;
-        }
-        if (this.stopping) break; // whatever the last take moved is handed back by stop()
+      if (taken.length > 0) {
+        this.buffer.push(...taken);
+        continue;
       }
-      for (const raw of taken) this.run(raw);
+      if (this.buffer.length > 0) {
+        // The queue is empty but work is buffered: the next completion is what changes anything.
+        await nextCompletion();
+        continue;
+      }
+      if (this.pending.length) continue;
+      this.blocked = true;
+      let one: string | null = null;
+      try {
+        one = await this.transport.takeBlocking(this.src, this.o.id, this.o.blockMs);
+      } catch (err) {
+        this.logError(err, 'blocking take failed; retrying');
+        await sleep(200);
+      } finally {
+        this.blocked = false;
+      }
+      if (this.stopping) {
+        if (one !== null) this.buffer.push(one); // handed back by stop()
+        break;
+      }
+      if (one !== null) {
+        this.run(one);
+        // One turn of the event loop: a quick job finishes, and the next step carries its outcome.
+        await new Promise((r) => setImmediate(r));
+      }
     }
   }
 
@@ -205,10 +251,9 @@ export class Consumer {
   }
 
   private run(raw: string): void {
-    const abort = new AbortController();
-    const token = `${raw.length}:${Math.random()}`;
-    this.active.set(token, { raw, abort });
-    this.process(raw, abort.signal)
+    const token = ++this.seq;
+    this.active.set(token, raw);
+    this.process(raw, this.stopAbort.signal)
       .then(
         (outcome) => {
           if ('handBack' in outcome) this.handBacks.push(outcome.raw);
@@ -227,12 +272,19 @@ export class Consumer {
   }
 
   private kick(): void {
+    this.changed = true;
     const w = this.slotWaiter;
     this.slotWaiter = undefined;
     if (w) w();
     if ((this.blocked || this.stopping) && !this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => void this.flush());
+    } else if (!this.settleTimer && (this.pending.length || this.handBacks.length)) {
+      // The loop may not step soon (buffer still full, slots busy): outcomes must not wait long.
+      this.settleTimer = setTimeout(() => {
+        this.settleTimer = undefined;
+        if (this.pending.length || this.handBacks.length) void this.flush();
+      }, SETTLE_DELAY_MS);
     }
   }
 
@@ -260,11 +312,14 @@ export class Consumer {
     for (const t of this.timers) clearInterval(t);
     this.transport.releaseBlocker?.(this.o.id);
     this.slotWaiter?.();
+    // Not started yet: straight back to the list (the final hand-back below moves them).
+    this.buffer = [];
     const deadline = Date.now() + graceMs;
     const inFlightAtStop = this.active.size;
     while (this.active.size > 0 && Date.now() < deadline) await sleep(Math.min(50, Math.max(1, deadline - Date.now())));
     const unfinished = [...this.active.values()];
-    for (const r of unfinished) r.abort.abort(new Error('worker stopping'));
+    if (unfinished.length) this.stopAbort.abort(new Error('worker stopping'));
+    if (this.settleTimer) clearTimeout(this.settleTimer);
     await Promise.race([this.loopDone, sleep(1_000)]);
     let handedBack = 0;
     // Settle the finished first, then return everything still in flight: nothing stays parked under our name.

@@ -33,21 +33,27 @@ class TimeoutError extends Error {
   readonly code = 'job_timeout';
 }
 
-function runWithTimeout<T>(fn: () => Promise<T>, ms: number, abort: AbortController): Promise<T> {
+/**
+ * Runs `fn` with a time limit. No AbortController per job: one is made only
+ * when the handler reads ctx.signal (most never do), and it is aborted on
+ * time-out or when the consumer stops.
+ */
+function runWithTimeout<T>(fn: () => Promise<T>, ms: number, onTimeout: (e: Error) => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       const e = new TimeoutError(`handler did not finish within ${ms} ms`);
-      abort.abort(e);
+      onTimeout(e);
       reject(e);
     }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abort.signal.reason instanceof Error ? abort.signal.reason : new Error('aborted'));
-    };
-    abort.signal.addEventListener('abort', onAbort, { once: true });
     fn().then(
-      (v) => { clearTimeout(timer); abort.signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e) => { clearTimeout(timer); abort.signal.removeEventListener('abort', onAbort); reject(e); },
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
     );
   });
 }
@@ -83,9 +89,17 @@ export function jobProcessor(s: WorkerSettings) {
     const labels = { service: s.service, type: env.type };
     m?.jobsTaken.inc(labels);
     const startedAt = Date.now();
-    const abort = new AbortController();
-    const forward = () => abort.abort(stopSignal.reason);
-    stopSignal.addEventListener('abort', forward, { once: true });
+    let abort: AbortController | undefined;
+    let forward: (() => void) | undefined;
+    const signal = () => {
+      if (!abort) {
+        const a = new AbortController();
+        abort = a;
+        if (stopSignal.aborted) a.abort(stopSignal.reason);
+        else stopSignal.addEventListener('abort', (forward = () => a.abort(stopSignal.reason)), { once: true });
+      }
+      return abort.signal;
+    };
     let log: Logger | undefined;
     const ctx: JobContext = {
       jobId: env.id,
@@ -94,7 +108,9 @@ export function jobProcessor(s: WorkerSettings) {
       attempt: env.attempt,
       maxAttempts: env.maxAttempts,
       traceparent: env.traceparent ?? '',
-      signal: abort.signal,
+      get signal() {
+        return signal();
+      },
       // Created on first use: most handlers never log, and a child logger per job is not free.
       get log() {
         return (log ??= s.log.child({ jobId: env.id, type: env.type, attempt: env.attempt }));
@@ -109,7 +125,7 @@ export function jobProcessor(s: WorkerSettings) {
         { kind: SpanKind.CONSUMER, parent: contextFrom(env.traceparent), attributes: { 'bigapp.job.id': env.id, 'bigapp.job.attempt': env.attempt, 'bigapp.worker': s.worker } },
         async (span) => {
           try {
-            return await runWithTimeout(() => entry.handler(c.data as never, ctx), timeoutMs, abort);
+            return await runWithTimeout(() => entry.handler(c.data as never, ctx), timeoutMs, (e) => abort?.abort(e));
           } catch (err) {
             span?.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(err) });
             throw err;
@@ -157,7 +173,7 @@ export function jobProcessor(s: WorkerSettings) {
       if (reply) op.reply = reply;
       return op;
     } finally {
-      stopSignal.removeEventListener('abort', forward);
+      if (forward) stopSignal.removeEventListener('abort', forward);
     }
   };
 }
