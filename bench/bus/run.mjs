@@ -79,6 +79,8 @@ const IDLE_RUNS = Number(process.env.BENCH_IDLE_RUNS ?? 3);
 const IDLE_S = Number(process.env.BENCH_IDLE_S ?? 3);
 const CPU_PROF = process.env.BENCH_CPU_PROF ?? '';
 const WORKER_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+// The V8 flags bigapp gives queue-worker processes (packages/cli/src/commands/up.ts).
+const { WORKER_NODE_FLAGS } = await import('../../packages/cli/dist/commands/up.js');
 const COMMANDSTATS = process.env.BENCH_COMMANDSTATS === '1';
 const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
 if (ONLY && ONLY !== 'bus' && ONLY !== 'bullmq') {
@@ -196,12 +198,14 @@ async function redisCpuUs() {
 }
 
 // ---------------------------------------------------------------- worker children
-function startWorker(sys, concurrency) {
+function startWorker(sys, concurrency, tracing = false) {
   const script = path.join(here, sys === 'bus' ? 'worker-bus.mjs' : 'worker-bullmq.mjs');
   const execArgv = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(CPU_PROF), '--cpu-prof-name', `${sys}-c${concurrency}-${Date.now()}.cpuprofile`] : [];
+  // bigapp's workers run with the V8 flags `bigapp up` and the manifests give them.
+  if (sys === 'bus') execArgv.push(...WORKER_NODE_FLAGS);
   execArgv.push(...WORKER_ARGS);
   const child = fork(script, [], {
-    env: { ...process.env, REDIS_URL: redisUrl, CONCURRENCY: String(concurrency), LOG_LEVEL: 'warn' },
+    env: { ...process.env, REDIS_URL: redisUrl, CONCURRENCY: String(concurrency), LOG_LEVEL: 'warn', TRACING: tracing ? 'on' : 'off' },
     execArgv,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -298,9 +302,9 @@ async function waitCompleted(prod, n, ms) {
 const doneTimeout = () => Math.max(120_000, N * 10);
 
 // ---------------------------------------------------------------- measurements
-async function e2e(sys, prod, concurrency, withCpu) {
+async function e2e(sys, prod, concurrency, withCpu, tracing = false) {
   await admin.flushall();
-  const w = startWorker(sys, concurrency);
+  const w = startWorker(sys, concurrency, tracing);
   await w.ready;
   await w.go();
   if (withCpu && COMMANDSTATS) await admin.config('RESETSTAT');
@@ -381,7 +385,7 @@ async function idleWorker(sys) {
   await admin.flushall();
   const dataDir = path.join(tmp, `data-${sys}`);
   const [cmd, args, env] = sys === 'bus'
-    ? [process.execPath, [path.join(root, 'packages/cli/dist/bin.js'), 'start', 'demo'],
+    ? [process.execPath, [...WORKER_NODE_FLAGS, path.join(root, 'packages/cli/dist/bin.js'), 'start', 'demo'],
       { REDIS_URL: redisUrl, BIGAPP_OPS_PORT: '0', LOG_FORMAT: 'json', BIGAPP_DATA_DIR: dataDir, BIGAPP_CONCURRENCY: '50' }]
     : [process.execPath, [path.join(here, 'worker-bullmq.mjs')], { REDIS_URL: redisUrl, BENCH_STANDALONE: '1', CONCURRENCY: '50' }];
   const t0 = performance.now();
@@ -437,7 +441,7 @@ try {
   note(`bullmq ${bullmqVersion}`);
 } catch { /* not installed */ }
 
-const res = Object.fromEntries(SYSTEMS.map((s) => [s, { c1: [], c50: [], cpu: [], wcpu: [], enq: [], proc: [], p50: [], p99: [], rate: [], idle: [] }]));
+const res = Object.fromEntries(SYSTEMS.map((s) => [s, { c1: [], c50: [], c50t: [], cpu: [], wcpu: [], enq: [], proc: [], p50: [], p99: [], rate: [], idle: [] }]));
 const prods = {};
 for (const s of SYSTEMS) prods[s] = await makeProducer(s);
 
@@ -453,6 +457,8 @@ for (let run = 1; run <= RUNS; run++) {
       r.c1.push(a.jobsPerS);
       b = await e2e(s, prods[s], 50, true);
       r.c50.push(b.jobsPerS);
+      // The same run with the worker's tracing on (issue: instrumentation costs at most 10 %).
+      if (s === 'bus') r.c50t.push((await e2e(s, prods[s], 50, false, true)).jobsPerS);
       r.cpu.push(b.redisCpuUsPerJob);
       r.wcpu.push(b.workerCpuUsPerJob);
       c = await enqueueThenProcess(s, prods[s]);
@@ -484,6 +490,10 @@ for (const s of SYSTEMS) {
   const r = res[s];
   emit(`${s}.e2e.c1.jobs_per_s`, median(r.c1));
   emit(`${s}.e2e.c50.jobs_per_s`, median(r.c50));
+  if (r.c50t.length) {
+    emit(`${s}.e2e.c50.tracing_on.jobs_per_s`, median(r.c50t));
+    emit(`${s}.e2e.c50.tracing_on.ratio_vs_off`, median(r.c50t) / median(r.c50));
+  }
   emit(`${s}.enqueue.jobs_per_s`, median(r.enq));
   emit(`${s}.process.c50.jobs_per_s`, median(r.proc));
   if (r.p50.length) {

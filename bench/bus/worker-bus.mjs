@@ -5,6 +5,13 @@
 // BENCH_BUS_KIT=<path to a kit dist/index.js> runs the worker on another build of the kit (A/B experiments).
 const { openBus, createLogger } = await import(process.env.BENCH_BUS_KIT ?? '../../packages/kit/dist/index.js');
 
+// The demo service's own declaration decides how far ahead it takes jobs.
+const { default: demo } = await import('../../services/dist/demo/service.js');
+if (process.env.TRACING === 'on') {
+  // Tracing as `bigapp start` sets it up: a span per job run, kept in memory.
+  const { setupTracing } = await import(new URL('tracing/setup.js', new URL(process.env.BENCH_BUS_KIT ?? '../../packages/kit/dist/index.js', import.meta.url)).href);
+  await setupTracing({ serviceName: 'demo', instance: 'bench', version: 'bench' });
+}
 const redisUrl = process.env.REDIS_URL;
 const concurrency = Number(process.env.CONCURRENCY ?? 50);
 const log = createLogger({ level: 'warn', pretty: false });
@@ -18,7 +25,7 @@ let cpu0;
 process.on('message', async (m) => {
   if (m.t === 'go') {
     cpu0 = process.cpuUsage();
-    consumer = await bus.work({ service: 'demo', handlers: { noop: { handler: async () => null } }, concurrency });
+    consumer = await bus.work({ service: 'demo', handlers: { noop: { handler: async () => null } }, concurrency, prefetch: demo.prefetch ?? 0 });
     process.send({ t: 'started' });
   } else if (m.t === 'stop') {
     const cpu = process.cpuUsage(cpu0);

@@ -196,8 +196,9 @@ export class Bus {
   /** Enqueues with `reply` and waits for the job's final status. */
   async request(service: string, type: string, data: unknown, opts: EnqueueOptions & { waitMs?: number } = {}): Promise<StatusEnvelope> {
     const id = opts.id ?? newJobId();
-    // Subscribed before the job exists, so no status can slip past: no need to look it up.
-    const waiting = this.waitFor(service, id, opts.waitMs ?? 30_000, false);
+    // Subscribed and listening before the job exists, so no status can slip past: no need to look it up.
+    await this.ensureResultSubscription(service);
+    const waiting = this.waitRegistered(service, id, opts.waitMs ?? 30_000, false);
     await this.enqueue(service, type, data, { ...opts, id, reply: true });
     return waiting;
   }
@@ -206,8 +207,13 @@ export class Bus {
    * Resolves with the final status of a job enqueued with `reply: true`, in
    * any process; rejects with code `timeout` when it does not come in time.
    */
-  async waitFor(service: string, jobId: string, timeoutMs: number, lookUp = true): Promise<StatusEnvelope> {
+  async waitFor(service: string, jobId: string, timeoutMs: number): Promise<StatusEnvelope> {
     await this.ensureResultSubscription(service);
+    return this.waitRegistered(service, jobId, timeoutMs, true);
+  }
+
+  /** Registers the waiter synchronously (the subscription must already exist). */
+  private waitRegistered(service: string, jobId: string, timeoutMs: number, lookUp: boolean): Promise<StatusEnvelope> {
     return new Promise<StatusEnvelope>((resolve, reject) => {
       const key = `${service}\u0000${jobId}`;
       let set = this.resultWaiters.get(key);
