@@ -7,6 +7,7 @@ import { register as images } from './commands/images.js';
 import { register as k8s } from './commands/k8s.js';
 import { register as queues } from './commands/queues.js';
 import { register as start } from './commands/start.js';
+import { register as trace } from './commands/trace.js';
 import { register as up } from './commands/up.js';
 import { version } from './version.js';
 
@@ -15,6 +16,6 @@ const program = new Command('bigapp')
   .version(version())
   .showHelpAfterError();
 
-for (const r of [start, up, queues, enqueue, dead, cmd, k8s, images]) r(program);
+for (const r of [start, up, queues, enqueue, dead, cmd, trace, k8s, images]) r(program);
 
 await program.parseAsync(process.argv);

@@ -9,6 +9,7 @@ import { keys } from '../bus/keys.js';
 import type { EnqueueOptions } from '../bus/types.js';
 import { toJsonb, type Database, type Job } from '../db/schema.js';
 import { rowChangeFor } from './status-map.js';
+import { activeTraceparent } from '../tracing/spans.js';
 import { Reconciler, type ReconcilerOptions } from './reconciler.js';
 
 export interface DurableJobRef {
@@ -37,7 +38,8 @@ export class Outbox {
       throw new AppError('job_invalid_data', `${service}.${type}: ${parsed.error.issues[0]?.message}`, { status: 400, details: parsed.error.issues });
     }
     const id = newJobId();
-    const traceparent = opts.traceparent ?? childTraceparent();
+    // The caller's trace (e.g. the HTTP request's span) continues into the job.
+    const traceparent = opts.traceparent ?? activeTraceparent() ?? childTraceparent();
     const maxAttempts = opts.maxAttempts ?? contract.maxAttempts ?? this.bus.settings.maxAttempts;
     const runAfter = new Date(Date.now() + (opts.delayMs ?? 0));
     const row = await this.trx
