@@ -44,17 +44,25 @@ describe('tracing over the bus (in-process driver, in-memory spans)', () => {
     await t.close();
   });
 
+  it('records at most the configured number of new traces per second', async () => {
+    const { RateLimitingSampler } = await import('../../packages/kit/src/tracing/sampler.js');
+    const s = new RateLimitingSampler(10);
+    const sampled = [...Array(100)].filter(() => s.shouldSample().decision === 2 /* RECORD_AND_SAMPLED */).length;
+    expect(sampled).toBe(10);
+    await new Promise((r) => setTimeout(r, 220));
+    expect([...Array(100)].filter(() => s.shouldSample().decision === 2).length).toBe(2);
+  });
+
   it('marks a failing attempt as an error span', async () => {
     const t = makeBus(undefined);
     const { id } = await t.bus.enqueue(t.service, 'boom', {}, { maxAttempts: 1 });
     await t.bus.work({ service: t.service, concurrency: 1, handlers: { boom: { handler: async () => { throw new Error('kaput'); } } } });
     await until(async () => (await t.bus.stats(t.service)).dead === 1);
-    await until(() => [...Array(1)].some(() => true));
-    // Find the run span by job id among recent traces.
-    let run;
+    // Find the run span by job id among the recent traces.
+    let run: unknown;
     await until(() => {
-      for (const s of (tracing.recent as unknown as { traces: Map<string, { name: string; attributes: Record<string, unknown>; status: string }[]> }).traces.values()) {
-        run = s.find((x) => x.name.startsWith('run') && x.attributes['bigapp.job.id'] === id);
+      for (const tid of tracing.recent!.traceIds()) {
+        run = tracing.recent!.get(tid).find((x) => x.name.startsWith('run') && x.attributes['bigapp.job.id'] === id);
         if (run) return true;
       }
       return false;

@@ -52,6 +52,7 @@ export const coreEnvSchema = z.object({
   BIGAPP_TRACING: z.enum(['on', 'off'], { error: 'on or off' }).default('on'),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ error: 'an http(s) URL like http://otel-collector:4318' }).optional(),
   BIGAPP_TRACE_MEMORY_SPANS: int(100, 10_000_000, 20_000),
+  BIGAPP_TRACE_SAMPLES_PER_S: int(0, 1_000_000, 100),
 });
 
 export type CoreEnv = z.infer<typeof coreEnvSchema>;
@@ -82,7 +83,7 @@ export interface Config {
   /** Apply pending migrations at start-up (default in dev and test; production migrates through the cmd-pod). */
   autoMigrate: boolean;
   ledger: { checkAfterMs: number; intervalMs: number };
-  tracing: { enabled: boolean; otlpEndpoint: string | undefined; memorySpans: number };
+  tracing: { enabled: boolean; otlpEndpoint: string | undefined; memorySpans: number; samplesPerSecond: number };
   db: DbConfig;
   storage: StorageConfig;
   /** The raw environment, for the sections (database, bucket) that parse their own variables. */
@@ -155,7 +156,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     demoTickMs: e.BIGAPP_ENV === 'dev' ? e.BIGAPP_DEMO_TICK_MS : 0,
     autoMigrate: e.BIGAPP_AUTO_MIGRATE ? e.BIGAPP_AUTO_MIGRATE === 'true' : e.BIGAPP_ENV === 'dev' || e.BIGAPP_ENV === 'test',
     ledger: { checkAfterMs: e.BIGAPP_LEDGER_CHECK_AFTER_MS, intervalMs: e.BIGAPP_LEDGER_INTERVAL_MS },
-    tracing: { enabled: e.BIGAPP_TRACING === 'on', otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, memorySpans: e.BIGAPP_TRACE_MEMORY_SPANS },
+    tracing: { enabled: e.BIGAPP_TRACING === 'on', otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, memorySpans: e.BIGAPP_TRACE_MEMORY_SPANS, samplesPerSecond: e.BIGAPP_TRACE_SAMPLES_PER_S },
     db,
     storage,
     raw: clean,

@@ -78,7 +78,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
   let tracing: import('./tracing/state.js').Tracing | undefined;
   if (config.tracing.enabled) {
     const { setupTracing } = await import('./tracing/setup.js');
-    tracing = await setupTracing({ serviceName: names.join('+'), instance: config.instance, version: o.version, otlpEndpoint: config.tracing.otlpEndpoint, recentSpans: config.tracing.memorySpans });
+    tracing = await setupTracing({ serviceName: names.join('+'), instance: config.instance, version: o.version, otlpEndpoint: config.tracing.otlpEndpoint, recentSpans: config.tracing.memorySpans, samplesPerSecond: config.tracing.samplesPerSecond });
   }
   const ops = new OpsServer(metrics, log);
   ops.addCheck('bus', () => bus.ping());

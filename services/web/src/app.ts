@@ -22,11 +22,13 @@ import { LiveHub } from './live/hub.js';
 import { ReadCaches } from './cache/read-caches.js';
 import { statusListener } from './live/status-listener.js';
 import { openApiDocument } from './openapi.js';
+import { httpTracing } from './ops/http-span.js';
 import { authRoutes } from './routes/auth.js';
 import { bucketRoutes } from './routes/bucket.js';
 import { eventRoutes } from './routes/events.js';
 import { jobRoutes } from './routes/jobs.js';
 import { mediaRoutes } from './routes/media.js';
+import { opsRoutes } from './routes/ops.js';
 import { memberRoutes } from './routes/members.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { findUiDir, uiRoutes } from './routes/ui.js';
@@ -124,6 +126,8 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
   await app.register(cookie);
   await app.register(multipart, { limits: { fileSize: config.uploadMaxBytes + 1, files: 1 } });
 
+  // First, so auth, handlers and their queries and enqueues run inside the request's span.
+  httpTracing(app);
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', String(req.id));
     reply.header('x-content-type-options', 'nosniff');
@@ -165,6 +169,7 @@ export async function buildWebApp(deps: WebDeps): Promise<FastifyInstance> {
   await mediaRoutes(app, ctx);
   await jobRoutes(app, ctx);
   await eventRoutes(app, ctx);
+  await opsRoutes(app, ctx);
   if (deps.bucket.driver === 'local' && deps.bucketSecret) await bucketRoutes(app, deps.bucket, deps.bucketSecret);
   const ui = await uiRoutes(app, findUiDir(config.uiDir));
   app.decorate('uiBuilt', ui.built);

@@ -25,7 +25,7 @@ export interface Operation {
   summary: string;
   tag: string;
   /** Who may call: public, any signed-in user, or a workspace role. */
-  access: 'public' | 'user' | 'viewer' | 'editor' | 'owner' | 'member of the job\'s workspace';
+  access: 'public' | 'user' | 'admin' | 'viewer' | 'editor' | 'owner' | 'member of the job\'s workspace';
   body?: SchemaName | 'upload';
   query?: 'page';
   ok: { status: number; schema?: SchemaName; contentType?: string; description?: string };
@@ -57,6 +57,12 @@ export const operations: Operation[] = [
   { method: 'post', path: '/api/workspaces/{id}/imports', tag: 'jobs', access: 'editor', body: 'upload', ok: { status: 202, schema: 'JobAccepted' }, summary: 'Import a ZIP made by export (multipart field "file").' },
   { method: 'get', path: '/api/jobs/{jobId}', tag: 'jobs', access: "member of the job's workspace", ok: { status: 200, schema: 'JobView' }, summary: 'Job status; a finished export has a downloadUrl.' },
   { method: 'get', path: '/api/workspaces/{id}/events', tag: 'live', access: 'viewer', ok: { status: 200, contentType: 'text/event-stream', schema: 'WorkspaceEvent', description: 'Server-Sent Events: `event: <type>`, `data: <WorkspaceEvent JSON>`; a comment every 15 s.' }, summary: 'Live updates of a workspace.' },
+  { method: 'get', path: '/api/ops/overview', tag: 'ops', access: 'admin', ok: { status: 200, contentType: 'application/json', description: 'Per service: queued, inflight, delayed, dead, done in the last minute/hour, jobs/s, p50/p95 handler ms, consumers; plus the last hour of queue depth and throughput (10 s samples).' }, summary: 'Operations overview of every registered service.' },
+  { method: 'get', path: '/api/ops/dead/{service}', tag: 'ops', access: 'admin', ok: { status: 200, contentType: 'application/json', description: '`{service, entries: [{id, type, reason, error, ts, worker, preview}]}`; `?limit=` 1..1000 (100).' }, summary: "A service's dead letters with a payload preview (≤ 500 chars)." },
+  { method: 'post', path: '/api/ops/dead/{service}/retry', tag: 'ops', access: 'admin', ok: { status: 200, contentType: 'application/json', description: '`{service, retried, skipped, ids}`; body `{ids?: string[]}` (all when omitted).' }, summary: 'Re-queue dead letters (queue:retry-dead, recorded in audit_log).' },
+  { method: 'post', path: '/api/ops/dead/{service}/purge', tag: 'ops', access: 'admin', ok: { status: 200, contentType: 'application/json', description: '`{service, purged}`.' }, summary: "Delete a service's dead letters (queue:purge, recorded in audit_log)." },
+  { method: 'get', path: '/api/ops/jobs/{jobId}', tag: 'ops', access: 'admin', ok: { status: 200, contentType: 'application/json', description: 'The ledger row, `attemptLog` (worker, duration, error per attempt) and `trace` (spans kept in this process) with `traceNote`.' }, summary: "A job's ledger row, attempts and trace." },
+  { method: 'get', path: '/api/ops/events', tag: 'ops', access: 'admin', ok: { status: 200, contentType: 'text/event-stream', description: 'Server-Sent Events: `event: overview` with the overview JSON every 2 s.' }, summary: 'Live operations overview.' },
   { method: 'get', path: '/api/openapi.json', tag: 'docs', access: 'public', ok: { status: 200, contentType: 'application/json', description: 'This document.' }, summary: 'The OpenAPI 3.1 document.' },
   { method: 'get', path: '/api/docs', tag: 'docs', access: 'public', ok: { status: 200, contentType: 'text/html', description: 'A page rendering this document.' }, summary: 'API reference page.' },
 ];
@@ -82,7 +88,7 @@ const errorsFor = (o: Operation): string[] => {
   const c = ['400'];
   if (o.access !== 'public') c.push('401');
   if (o.access !== 'public' && o.access !== 'user') c.push('404');
-  if (['editor', 'owner'].includes(o.access) || (o.method !== 'get' && o.access !== 'public')) c.push('403');
+  if (['editor', 'owner', 'admin'].includes(o.access) || (o.method !== 'get' && o.access !== 'public')) c.push('403');
   if (o.body === 'upload') c.push('413', '415');
   if (o.path === '/api/auth/login' || o.path === '/api/auth/register') c.push('429');
   if (o.path.includes('/members') || o.path === '/api/auth/register') c.push('409');
@@ -99,7 +105,7 @@ export function openApiDocument(version = '0.1.0'): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const o of operations) {
     const params = [...o.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
-      name: m[1], in: 'path', required: true, schema: m[1] === 'jobId' ? { type: 'string', maxLength: 128 } : { type: 'string', format: 'uuid' },
+      name: m[1], in: 'path', required: true, schema: m[1] === 'jobId' || m[1] === 'service' ? { type: 'string', maxLength: 128 } : { type: 'string', format: 'uuid' },
     }));
     if (o.query === 'page') {
       const q = jsonSchema(PageQuery, 'input') as { properties: Record<string, unknown>; required?: string[] };
@@ -135,7 +141,7 @@ export function openApiDocument(version = '0.1.0'): Record<string, unknown> {
     },
     servers: [{ url: '/' }],
     security: [{ session: [] }, { bearer: [] }],
-    tags: ['auth', 'tokens', 'workspaces', 'members', 'media', 'jobs', 'live', 'docs'].map((name) => ({ name })),
+    tags: ['auth', 'tokens', 'workspaces', 'members', 'media', 'jobs', 'live', 'ops', 'docs'].map((name) => ({ name })),
     paths,
     components: {
       schemas: components,

@@ -174,7 +174,8 @@ export class Bus {
     const p = new Promise<void>((resolve, reject) => buf!.waiters.push({ resolve, reject }));
     if (!this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flushPushes());
+      // After the current synchronous burst (e.g. a map over many enqueues), without waiting a whole event-loop turn.
+      queueMicrotask(() => this.flushPushes());
     }
     return p;
   }

@@ -19,7 +19,8 @@ export interface SpanView {
  * no OTLP collector is configured. Oldest traces are dropped first.
  */
 export class RecentTraces implements SpanProcessor {
-  private readonly traces = new Map<string, SpanView[]>();
+  // Finished spans are kept as they are and turned into views only when read: the hot path stays cheap.
+  private readonly traces = new Map<string, ReadableSpan[]>();
   private spans = 0;
 
   constructor(private readonly maxSpans = 20_000) {}
@@ -27,26 +28,13 @@ export class RecentTraces implements SpanProcessor {
   onStart(): void {}
 
   onEnd(span: ReadableSpan): void {
-    const ctx = span.spanContext();
-    const view: SpanView = {
-      traceId: ctx.traceId,
-      spanId: ctx.spanId,
-      parentSpanId: span.parentSpanContext?.spanId,
-      name: span.name,
-      kind: span.kind,
-      service: String(span.resource.attributes['service.name'] ?? ''),
-      instance: String(span.resource.attributes['service.instance.id'] ?? ''),
-      startMs: span.startTime[0] * 1000 + span.startTime[1] / 1e6,
-      durationMs: span.duration[0] * 1000 + span.duration[1] / 1e6,
-      status: span.status.code === 2 ? 'error' : span.status.code === 1 ? 'ok' : 'unset',
-      attributes: { ...span.attributes },
-    };
-    let list = this.traces.get(view.traceId);
+    const traceId = span.spanContext().traceId;
+    let list = this.traces.get(traceId);
     if (!list) {
       list = [];
-      this.traces.set(view.traceId, list);
+      this.traces.set(traceId, list);
     }
-    list.push(view);
+    list.push(span);
     this.spans++;
     while (this.spans > this.maxSpans) {
       const oldest = this.traces.keys().next().value as string;
@@ -56,7 +44,12 @@ export class RecentTraces implements SpanProcessor {
   }
 
   get(traceId: string): SpanView[] {
-    return [...(this.traces.get(traceId) ?? [])].sort((a, b) => a.startMs - b.startMs);
+    return (this.traces.get(traceId) ?? []).map(toView).sort((a, b) => a.startMs - b.startMs);
+  }
+
+  /** Trace ids, newest last. */
+  traceIds(): string[] {
+    return [...this.traces.keys()];
   }
 
   get size(): number {
@@ -68,4 +61,21 @@ export class RecentTraces implements SpanProcessor {
     this.traces.clear();
     this.spans = 0;
   }
+}
+
+function toView(span: ReadableSpan): SpanView {
+  const ctx = span.spanContext();
+  return {
+    traceId: ctx.traceId,
+    spanId: ctx.spanId,
+    parentSpanId: span.parentSpanContext?.spanId,
+    name: span.name,
+    kind: span.kind,
+    service: String(span.resource.attributes['service.name'] ?? ''),
+    instance: String(span.resource.attributes['service.instance.id'] ?? ''),
+    startMs: span.startTime[0] * 1000 + span.startTime[1] / 1e6,
+    durationMs: span.duration[0] * 1000 + span.duration[1] / 1e6,
+    status: span.status.code === 2 ? 'error' : span.status.code === 1 ? 'ok' : 'unset',
+    attributes: { ...span.attributes },
+  };
 }

@@ -2,7 +2,8 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { RateLimitingSampler } from './sampler.js';
 import { RecentTraces } from './recent-traces.js';
 import { currentTracing, setCurrentTracing, type Tracing } from './state.js';
 
@@ -16,6 +17,8 @@ export interface TracingOptions {
   otlpEndpoint?: string | undefined;
   /** Spans kept in memory for the dashboard when no endpoint is set. */
   recentSpans?: number;
+  /** New traces recorded per second at most (default 100); jobs of a recorded trace are recorded too. */
+  samplesPerSecond?: number;
 }
 
 
@@ -37,7 +40,10 @@ export async function setupTracing(o: TracingOptions): Promise<Tracing> {
     recent = new RecentTraces(o.recentSpans ?? 20_000);
     processors.push(recent);
   }
+  const limited = new RateLimitingSampler(o.samplesPerSecond ?? 100);
   const provider = new BasicTracerProvider({
+    // New traces, and traces arriving in job envelopes, pass the rate limit; spans inside this process follow their parent.
+    sampler: new ParentBasedSampler({ root: limited, remoteParentSampled: limited, remoteParentNotSampled: new AlwaysOffSampler() }),
     resource: resourceFromAttributes({ 'service.name': o.serviceName, 'service.instance.id': o.instance, 'service.version': o.version }),
     spanProcessors: processors,
   });

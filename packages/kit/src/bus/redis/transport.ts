@@ -23,7 +23,9 @@ export class RedisTransport implements Transport {
   private closed = false;
 
   constructor(private readonly url: string, private readonly log?: Logger, private readonly name = 'bigapp') {
-    this.client = connectRedis(url, `${name}:cmd`, log, { enableAutoPipelining: true });
+    // No auto-pipelining: the bus batches on its own (one LPUSH per burst, one script per step),
+    // and a take or settle should leave at once rather than wait for the next tick.
+    this.client = connectRedis(url, `${name}:cmd`, log);
     for (const [cmd, lua, numberOfKeys] of [
       ['bigappStep', scripts.STEP, 5],
       ['bigappHeartbeat', scripts.HEARTBEAT, 2],
