@@ -6,6 +6,8 @@ import { WorkspaceList } from './components/WorkspaceList.js';
 import { WorkspaceView } from './components/WorkspaceView.js';
 import { describeError } from './format.js';
 import { useJobs } from './jobs.js';
+import { JobPage } from './ops/JobPage.js';
+import { OpsPage } from './ops/OpsPage.js';
 import { linkHandler, useRoute, workspacePath } from './router.js';
 
 /** Remembers (not a secret: the session itself is an HttpOnly cookie) that this
@@ -96,13 +98,14 @@ function Shell(props: { session: Session; jobs: ReturnType<typeof useJobs>; onSi
 
   // `/` opens the first workspace, if there is one.
   useEffect(() => {
-    if (workspaces && !route.workspaceId && workspaces[0]) navigate(workspacePath(workspaces[0].id), true);
+    if (workspaces && !route.workspaceId && !route.ops && workspaces[0]) navigate(workspacePath(workspaces[0].id), true);
   }, [workspaces, route.workspaceId, navigate]);
 
   const current = workspaces?.find((w) => w.id === route.workspaceId) ?? null;
   useEffect(() => {
-    document.title = current ? `${current.name} · bigapp` : 'bigapp';
-  }, [current]);
+    if (!route.ops) document.title = current ? `${current.name} · bigapp` : 'bigapp';
+  }, [current, route.ops]);
+  const isAdmin = props.session.user.role === 'admin';
 
   const logout = async () => {
     try {
@@ -124,6 +127,11 @@ function Shell(props: { session: Session; jobs: ReturnType<typeof useJobs>; onSi
           bigapp
         </a>
         <div className="topbar-user">
+          {isAdmin && (
+            <a href="/ops" onClick={linkHandler(navigate, '/ops')} aria-current={route.ops ? 'page' : undefined}>
+              Operations
+            </a>
+          )}
           <span className="muted" aria-label="Signed in as">
             {props.session.user.username}
           </span>
@@ -144,7 +152,15 @@ function Shell(props: { session: Session; jobs: ReturnType<typeof useJobs>; onSi
           }}
         />
         <main id="main" className="content" tabIndex={-1}>
-          {loadError && (
+          {route.ops && !isAdmin && (
+            <section className="empty" data-testid="ops-forbidden">
+              <h1>403 — admins only</h1>
+              <p>The operations dashboard is for administrators.</p>
+            </section>
+          )}
+          {route.ops && isAdmin && route.ops.page === 'overview' && <OpsPage navigate={navigate} announce={setStatus} />}
+          {route.ops && isAdmin && route.ops.page === 'job' && <JobPage key={route.ops.jobId} id={route.ops.jobId} navigate={navigate} />}
+          {!route.ops && loadError && (
             <p className="error" role="alert">
               {loadError}{' '}
               <button type="button" onClick={() => void reload()}>
@@ -152,20 +168,20 @@ function Shell(props: { session: Session; jobs: ReturnType<typeof useJobs>; onSi
               </button>
             </p>
           )}
-          {workspaces === null && !loadError && <p className="muted">Loading workspaces…</p>}
-          {workspaces && workspaces.length === 0 && (
+          {!route.ops && workspaces === null && !loadError && <p className="muted">Loading workspaces…</p>}
+          {!route.ops && workspaces && workspaces.length === 0 && (
             <section className="empty" data-testid="no-workspaces">
               <h1>No workspaces yet</h1>
               <p>Create a workspace to start uploading images. Workspaces other people share with you appear here too.</p>
             </section>
           )}
-          {workspaces && route.workspaceId && !current && (
+          {!route.ops && workspaces && route.workspaceId && !current && (
             <section className="empty">
               <h1>Workspace not found</h1>
               <p>It does not exist or you are not a member of it.</p>
             </section>
           )}
-          {current && (
+          {!route.ops && current && (
             <WorkspaceView
               key={current.id}
               workspace={current}

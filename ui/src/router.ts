@@ -1,14 +1,19 @@
 import { useCallback, useEffect, useState } from 'react';
 
-/** Two kinds of address: `/` and `/w/<workspaceId>`. The web service answers
- * every non-API path with index.html, so these survive a reload. */
+/** The addresses: `/`, `/w/<workspaceId>`, and the admins' `/ops` and
+ * `/ops/jobs/<jobId>`. The web service answers every non-API path with
+ * index.html, so these survive a reload. */
 export interface Route {
   workspaceId: string | null;
+  /** Set on the operations pages. */
+  ops: { page: 'overview' } | { page: 'job'; jobId: string } | null;
 }
 
 function parse(pathname: string): Route {
   const m = /^\/w\/([^/]+)\/?$/.exec(pathname);
-  return { workspaceId: m ? decodeURIComponent(m[1]!) : null };
+  const job = /^\/ops\/jobs\/([^/]+)\/?$/.exec(pathname);
+  const ops = job ? { page: 'job' as const, jobId: decodeURIComponent(job[1]!) } : /^\/ops\/?$/.test(pathname) ? { page: 'overview' as const } : null;
+  return { workspaceId: m ? decodeURIComponent(m[1]!) : null, ops };
 }
 
 export const workspacePath = (id: string): string => `/w/${encodeURIComponent(id)}`;

@@ -22,7 +22,7 @@ import { keys, serviceKeys } from './keys.js';
 import type { PushTarget, Transport } from './transport.js';
 import type { DeadListEntry, EnqueueOptions, EnqueueResult, QueueStats, StatusHandler } from './types.js';
 import { jobProcessor, type HandlerEntry } from './worker.js';
-import { activeTraceparent, contextFrom, currentTracing, inSpan, SpanKind, traceparentOf } from '../tracing/index.js';
+import { activeTraceparent, contextFrom, currentTracing, inRemoteSpan, inSpan, SpanKind, traceparentOf } from '../tracing/index.js';
 
 export interface BusSettings {
   maxAttempts: number;
@@ -315,7 +315,7 @@ export class Bus {
         return { raw, dead: JSON.stringify({ v: 1, reason: 'invalid_envelope', error: `malformed status: ${(err as Error).message}`, raw, ts: Date.now(), worker: id }) };
       }
       try {
-        await inSpan(`done ${service}.${status.type}`, { kind: SpanKind.CONSUMER, parent: contextFrom(status.traceparent), attributes: { 'bigapp.job.id': status.id, 'bigapp.job.status': status.status } }, async () => handler(status));
+        await inRemoteSpan(`done ${service}.${status.type}`, status.traceparent, { kind: SpanKind.CONSUMER, attributes: { 'bigapp.job.id': status.id, 'bigapp.job.status': status.status } }, async () => handler(status));
         return { raw };
       } catch (err) {
         log.warn({ err, jobId: status.id }, 'done handler failed; the status will be delivered again');

@@ -225,8 +225,8 @@ export class Consumer {
       }
       if (one !== null) {
         this.run(one);
-        // One turn of the event loop: a quick job finishes, and the next step carries its outcome.
-        await new Promise((r) => setImmediate(r));
+        // A quick job finishes within microtasks: wait for it (briefly), so the next step carries its outcome.
+        await Promise.race([nextCompletion(), sleep(1)]);
       }
     }
   }

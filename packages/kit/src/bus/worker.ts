@@ -6,7 +6,7 @@ import { backoffMs } from './backoff.js';
 import { buildDead, buildStatus, classify, nextAttempt } from './envelope.js';
 import type { SettleOp } from './transport.js';
 import type { JobContext } from './types.js';
-import { contextFrom, inSpan, SpanKind, SpanStatusCode } from '../tracing/index.js';
+import { inRemoteSpan, SpanKind, SpanStatusCode } from '../tracing/index.js';
 
 export interface HandlerEntry {
   handler: (data: never, ctx: JobContext) => Promise<unknown>;
@@ -120,9 +120,10 @@ export function jobProcessor(s: WorkerSettings) {
     const timeoutMs = env.timeoutMs ?? entry.timeoutMs ?? s.defaultTimeoutMs;
     const reply = env.reply ? { id: env.id, ttlMs: s.resultTtlMs } : undefined;
     try {
-      const out = await inSpan(
+      const out = await inRemoteSpan(
         `run ${s.service}.${env.type}`,
-        { kind: SpanKind.CONSUMER, parent: contextFrom(env.traceparent), attributes: { 'bigapp.job.id': env.id, 'bigapp.job.attempt': env.attempt, 'bigapp.worker': s.worker } },
+        env.traceparent,
+        { kind: SpanKind.CONSUMER, attributes: { 'bigapp.job.id': env.id, 'bigapp.job.attempt': env.attempt, 'bigapp.worker': s.worker } },
         async (span) => {
           try {
             return await runWithTimeout(() => entry.handler(c.data as never, ctx), timeoutMs, (e) => abort?.abort(e));

@@ -2,4 +2,4 @@
 export { currentTracing, type Tracing } from './state.js';
 export type { TracingOptions } from './setup.js';
 export { RecentTraces, type SpanView } from './recent-traces.js';
-export { inSpan, contextFrom, traceparentOf, activeTraceparent, SpanKind, SpanStatusCode, context, trace } from './spans.js';
+export { inSpan, inRemoteSpan, contextFrom, traceparentOf, activeTraceparent, SpanKind, SpanStatusCode, context, trace } from './spans.js';

@@ -2,7 +2,7 @@ import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOffSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, SamplingDecision, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { RateLimitingSampler } from './sampler.js';
 import { RecentTraces } from './recent-traces.js';
 import { currentTracing, setCurrentTracing, type Tracing } from './state.js';
@@ -42,19 +42,20 @@ export async function setupTracing(o: TracingOptions): Promise<Tracing> {
   }
   const limited = new RateLimitingSampler(o.samplesPerSecond ?? 100);
   const provider = new BasicTracerProvider({
-    // New traces, and traces arriving in job envelopes, pass the rate limit; spans inside this process follow their parent.
-    sampler: new ParentBasedSampler({ root: limited, remoteParentSampled: limited, remoteParentNotSampled: new AlwaysOffSampler() }),
+    // New traces pass the rate limit; a trace arriving in a job envelope was admitted (by `admit`) before its span
+    // is started; spans inside this process follow their parent.
+    sampler: new ParentBasedSampler({ root: limited, remoteParentSampled: new AlwaysOnSampler(), remoteParentNotSampled: new AlwaysOffSampler() }),
     resource: resourceFromAttributes({ 'service.name': o.serviceName, 'service.instance.id': o.instance, 'service.version': o.version }),
     spanProcessors: processors,
   });
-  const cm = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(cm);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   const tracer = provider.getTracer('bigapp');
   const t: Tracing = {
     tracer,
     recent,
+    admit: () => limited.shouldSample().decision === SamplingDecision.RECORD_AND_SAMPLED,
     async shutdown() {
       await provider.shutdown();
       trace.disable();

@@ -5,6 +5,8 @@ export interface Tracing {
   tracer: Tracer;
   /** Present without an OTLP endpoint. */
   recent: RecentTraces | undefined;
+  /** Takes one sample from the rate limit (for traces arriving from other processes). */
+  admit(): boolean;
   shutdown(): Promise<void>;
 }
 
