@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN } from '../support/processes.js';
 import type { Consumer } from '@bigapp/kit';
 import { currentTracing, SpanKind } from '@bigapp/kit';
 import { setupTracing } from '../../packages/kit/src/tracing/setup.js';
@@ -18,6 +22,7 @@ describe.skipIf(!pg.url)('ops API', () => {
   let admin: Client;
   let member: Client;
   const workers: Consumer[] = [];
+  let lastJobId = '';
 
   beforeAll(async () => {
     await setupTracing({ serviceName: 'test', instance: 'test-1', version: '0.0.0' });
@@ -157,5 +162,32 @@ describe.skipIf(!pg.url)('ops API', () => {
     expect(enqueue?.parentSpanId).toBe(http.spanId);
     expect(run?.parentSpanId).toBe(enqueue.spanId);
     expect(spans.some((s) => s.name === 'db.query')).toBe(true);
+    lastJobId = jobId;
+  });
+
+  it.skipIf(!existsSync(BIN))('bigapp trace <jobId> prints the row, attempts and span tree; clear errors for 401/403/404/unreachable', async () => {
+    const base = env.app.server.listening ? `http://127.0.0.1:${(env.app.server.address() as { port: number }).port}` : await env.app.listen({ port: 0, host: '127.0.0.1' });
+    const adminToken = (await admin.call('POST', '/api/tokens', { name: 'cli' })).json().token as string;
+    const memberToken = (await member.call('POST', '/api/tokens', { name: 'cli' })).json().token as string;
+    const run = (args: string[], token?: string) =>
+      promisify(execFile)(process.execPath, [BIN, 'trace', ...args], { env: { ...process.env, BIGAPP_TOKEN: token ?? '' } }).then(
+        (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout, err: e.stderr }),
+      );
+    const ok = await run([lastJobId, '--url', base], adminToken);
+    expect(ok.code, ok.err).toBe(0);
+    expect(ok.out).toContain(`job ${lastJobId}`);
+    expect(ok.out).toMatch(/#1 succeeded {2}worker \S+ {2}\d+(\.\d+)? ms/);
+    // The span tree: indentation is depth (two spaces of section indent plus two per level).
+    expect(ok.out).toMatch(/^ {2}POST \/api\/workspaces\/:id\/media {2}\[server/m);
+    expect(ok.out).toMatch(/^ {4}enqueue image\.thumbnail {2}\[producer/m);
+    expect(ok.out).toMatch(/^ {6}run image\.thumbnail {2}\[consumer/m);
+    expect((await run([lastJobId, '--url', base, '--token', 'nope-nope'])).err).toMatch(/401/);
+    expect((await run([lastJobId, '--url', base], memberToken)).err).toMatch(/403 forbidden/);
+    expect((await run(['missing-job', '--url', base], adminToken)).err).toMatch(/404/);
+    const down = await run([lastJobId, '--url', 'http://127.0.0.1:9'], adminToken);
+    expect(down.code).toBe(1);
+    expect(down.err).toMatch(/cannot reach the web service/);
+    expect((await run([lastJobId, '--url', base])).code).toBe(2);
   });
 });

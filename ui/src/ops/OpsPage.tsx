@@ -44,11 +44,16 @@ function useOverview(): { overview: Overview | null; error: string | null; live:
   return { overview, error, live, refresh };
 }
 
-function series(o: Overview, pick: (p: Overview['history']['points'][number], s: string) => number): Series[] {
-  const names = o.services.map((s) => s.service);
-  return names
-    .map((name) => ({ name, points: o.history.points.map((p) => [p.t, pick(p, name)] as [number, number]) }))
-    .filter((s) => s.points.some(([, v]) => v > 0));
+/** One line per service that had any activity (all services summed when none had); `now` adds the live value as the last point. */
+function series(o: Overview, pick: (p: Overview['history']['points'][number], s: string) => number, now?: (s: ServiceOverview) => number): Series[] {
+  const all = o.services.map((svc) => {
+    const points = o.history.points.map((p) => [p.t, pick(p, svc.service)] as [number, number]);
+    if (now && o.at > (points.at(-1)?.[0] ?? 0)) points.push([o.at, now(svc)]);
+    return { name: svc.service, points };
+  });
+  const active = all.filter((s) => s.points.some(([, v]) => v > 0));
+  if (active.length || !all[0]) return active;
+  return [{ name: 'all services', points: all[0].points.map(([t], i) => [t, all.reduce((n, s) => n + (s.points[i]?.[1] ?? 0), 0)] as [number, number]) }];
 }
 
 export function OpsPage(props: { navigate: (path: string) => void; announce: (s: string) => void }) {
@@ -128,7 +133,7 @@ export function OpsPage(props: { navigate: (path: string) => void; announce: (s:
             </table>
           </div>
           <div className="ops-charts">
-            <LineChart title="Queue depth (queued + delayed), last hour" unit="jobs" series={series(overview, (p, s) => p.queued[s] ?? 0)} />
+            <LineChart title="Queue depth (queued + delayed), last hour" unit="jobs" series={series(overview, (p, s) => p.queued[s] ?? 0, (s) => s.queued + s.delayed)} />
             <LineChart title="Throughput (jobs/s), last hour" unit="jobs/s" series={series(overview, (p, s) => Math.round(((p.done[s] ?? 0) / interval) * 100) / 100)} />
           </div>
           <h2>Dead letters</h2>

@@ -80,7 +80,8 @@ export async function opsRoutes(app: FastifyInstance, ctx: WebContext): Promise<
     timer.unref();
   };
 
-  app.addHook('onReady', async () => sampler.start());
+  // Started here, like the caches and fanout (an onReady hook would stop callers adding hooks after ready()).
+  sampler.start();
   app.addHook('preClose', async () => {
     if (timer) clearInterval(timer);
     timer = undefined;
