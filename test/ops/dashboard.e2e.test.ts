@@ -1,9 +1,10 @@
 /**
- * The operations dashboard in a browser: the real `bigapp start web demo`
+ * The operations dashboard in a browser: the real `bigapp start web demo image`
  * over a throwaway redis-server (so this test can enqueue from outside) and
  * PostgreSQL, driven by Debian's headless Chromium through playwright-core.
  * An admin watches the demo queue grow and drain, sees a dead letter, retries
- * it and it succeeds; a member gets 403. Screenshots in test-artifacts/ops/.
+ * it and it succeeds, opens an upload's job page with its trace; a member
+ * gets 403. Screenshots in test-artifacts/ops/.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
@@ -61,7 +62,7 @@ describe.skipIf((!haveChromium || !pg.url || !built || !haveRedis) && !isCI)('op
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bigapp-ops-e2e-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    app = runBigapp(['start', 'web', 'demo'], {
+    app = runBigapp(['start', 'web', 'demo', 'image'], {
       BIGAPP_ENV: 'test',
       REDIS_URL: redis.url,
       REDIS_CACHE_URL: '',
@@ -177,6 +178,43 @@ describe.skipIf((!haveChromium || !pg.url || !built || !haveRedis) && !isCI)('op
     expect(problems).toEqual([]);
   }, 120_000);
 
+  it("an upload's job page shows the ledger row, the attempt and the trace tree", async () => {
+    const me = await (await page.request.get('/api/auth/me')).json();
+    const h = { 'x-csrf-token': me.csrfToken as string };
+    const ws = await (await page.request.post('/api/workspaces', { data: { name: 'Traced' }, headers: h })).json();
+    const up = await page.request.post(`/api/workspaces/${ws.id}/media`, {
+      headers: h,
+      multipart: { file: { name: 'dot.png', mimeType: 'image/png', buffer: Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082', 'hex') } },
+    });
+    expect(up.status()).toBe(201);
+    const { default: pgm } = await import('pg');
+    const client = new pgm.Client({ connectionString: database.url });
+    await client.connect();
+    let jobId = '';
+    try {
+      await expect.poll(async () => {
+        const r = await client.query<{ id: string; status: string }>("select id, status from jobs where service = 'image' order by created_at desc limit 1");
+        jobId = r.rows[0]?.id ?? '';
+        return r.rows[0]?.status;
+      }, { timeout: 20_000 }).toBe('succeeded');
+    } finally {
+      await client.end();
+    }
+    await page.getByLabel('Job id').fill(jobId);
+    await page.getByLabel('Job id').press('Enter');
+    await page.waitForURL(/\/ops\/jobs\//);
+    await expect.poll(() => page.getByTestId('job-status').textContent(), { timeout: 10_000 }).toBe('succeeded');
+    await page.getByTestId('job-attempts').getByRole('cell', { name: 'succeeded' }).waitFor();
+    const trace = page.getByTestId('job-trace');
+    await trace.getByText('POST /api/workspaces/:id/media').waitFor();
+    await trace.getByText('enqueue image.thumbnail').waitFor();
+    await trace.getByText('run image.thumbnail').waitFor();
+    await screenshot(page, '07-job-page');
+    await page.getByRole('link', { name: '← Operations' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Operations' }).waitFor();
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   it('a member gets 403 at /ops and /api/ops', async () => {
     const ctx2 = await browser.newContext({ viewport: { width: 1024, height: 700 }, baseURL: base });
     const p2 = await ctx2.newPage();
@@ -190,7 +228,7 @@ describe.skipIf((!haveChromium || !pg.url || !built || !haveRedis) && !isCI)('op
       expect(await p2.getByRole('link', { name: 'Operations' }).count()).toBe(0);
       await p2.goto('/ops');
       await p2.getByRole('heading', { name: '403 — admins only' }).waitFor();
-      await screenshot(p2, '07-member-403');
+      await screenshot(p2, '08-member-403');
       const r = await p2.request.get('/api/ops/overview');
       expect(r.status()).toBe(403);
       const anon = await fetch(`${base}/api/ops/overview`);

@@ -21,6 +21,9 @@ import {
   type PutResult,
 } from './types.js';
 
+/** Larger reads than the 64 KiB default: fewer syscalls and promise turns per object, same flat memory. */
+const READ_CHUNK = 256 * 1024;
+
 /**
  * The folder driver, for `npm start` and tests. Layout under `dir`:
  *
@@ -222,14 +225,14 @@ export class LocalBucket implements Bucket {
       const meta = await this.readSidecar(key);
       const common = { contentType: meta.contentType ?? DEFAULT_CONTENT_TYPE, etag: etagOf(st), lastModified: st.mtime };
       if (!opts.range) {
-        return { body: fh.createReadStream(), contentLength: st.size, ...common };
+        return { body: fh.createReadStream({ highWaterMark: READ_CHUNK }), contentLength: st.size, ...common };
       }
       const { start } = opts.range;
       if (start >= st.size) {
         throw new StorageError('invalid_range', `range start ${start} is past the end of ${JSON.stringify(key)} (${st.size} bytes)`, { key });
       }
       const end = Math.min(opts.range.end ?? st.size - 1, st.size - 1);
-      return { body: fh.createReadStream({ start, end }), contentLength: end - start + 1, ...common };
+      return { body: fh.createReadStream({ start, end, highWaterMark: READ_CHUNK }), contentLength: end - start + 1, ...common };
     } catch (err) {
       await fh.close();
       throw err;
