@@ -66,7 +66,7 @@ export function JobPage(props: { id: string; navigate: (path: string) => void })
           {job.attemptLog.length === 0 ? (
             <p className="muted">No finished attempt yet.</p>
           ) : (
-            <table className="ops-table" data-testid="job-attempts">
+            <table className="ops-table ops-attempts" data-testid="job-attempts">
               <thead>
                 <tr>
                   <th scope="col">#</th>
