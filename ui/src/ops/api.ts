@@ -1,92 +1,13 @@
 import { request } from '../api/http.js';
 
-/** The operations dashboard's JSON (/api/ops, admin only). Shapes mirror services/web/src/routes/ops.ts. */
+/** The operations dashboard's JSON (/api/ops, admin only); the shapes are the contracts' (packages/contracts/src/ops.ts). */
 
-export interface ConsumerView {
-  id: string;
-  alive: boolean;
-  inflight: number;
-  host?: string;
-  pid?: number;
-  instance?: string;
-  version?: string;
-  role?: string;
-  startedAt?: number;
-  heartbeatAt?: number;
-}
+export type { ConsumerView, ServiceOverview, HistoryPoint, Overview, SpanView } from '@bigapp/contracts';
+export type { DeadEntryView as DeadEntry } from '@bigapp/contracts';
+import type { DeadEntryView as DeadEntry, Overview, SpanView } from '@bigapp/contracts';
 
-export interface ServiceOverview {
-  service: string;
-  source: 'ledger' | 'done-list';
-  queued: number;
-  inflight: number;
-  delayed: number;
-  dead: number;
-  doneLastMinute: number;
-  doneLastHour: number;
-  failedLastHour: number;
-  jobsPerSecond: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  consumersAlive: number;
-  consumers: ConsumerView[];
-}
-
-export interface HistoryPoint {
-  t: number;
-  queued: Record<string, number>;
-  done: Record<string, number>;
-}
-
-export interface Overview {
-  at: number;
-  services: ServiceOverview[];
-  history: { intervalMs: number; points: HistoryPoint[] };
-}
-
-export interface DeadEntry {
-  id: string | null;
-  type: string | null;
-  reason: string;
-  error: string;
-  ts: number;
-  worker: string | null;
-  preview: string;
-}
-
-export interface SpanView {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  service: string;
-  instance: string;
-  startMs: number;
-  durationMs: number;
-  status: 'ok' | 'error' | 'unset';
-  attributes: Record<string, unknown>;
-}
-
-export interface JobPage {
-  id: string;
-  service: string;
-  type: string;
-  status: string;
-  attempts: number;
-  maxAttempts: number;
-  workspaceId: string | null;
-  traceId: string | null;
-  createdAt: string;
-  updatedAt: string;
-  finishedAt: string | null;
-  payload: unknown;
-  result: unknown;
-  error: unknown;
-  attemptLog: { attempt: number; status: string; worker: string | null; durationMs: number | null; error: { code: string; message: string } | null; at: string }[];
-  trace: SpanView[];
-  traceNote: string | null;
-}
+export type { OpsJob as JobPage } from '@bigapp/contracts';
+import type { OpsJob as JobPage } from '@bigapp/contracts';
 
 const enc = encodeURIComponent;
 

@@ -1,32 +1,6 @@
 import type { Command } from 'commander';
 
-interface Span {
-  spanId: string;
-  parentSpanId?: string | null;
-  name: string;
-  kind: number;
-  service: string;
-  instance: string;
-  startMs: number;
-  durationMs: number;
-  status: string;
-}
-
-interface JobPage {
-  id: string;
-  service: string;
-  type: string;
-  status: string;
-  attempts: number;
-  maxAttempts: number;
-  traceId: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-  error: unknown;
-  attemptLog: { attempt: number; status: string; worker: string | null; durationMs: number | null; error: { code: string; message: string } | null; at: string }[];
-  trace: Span[];
-  traceNote: string | null;
-}
+import type { OpsJob as JobPage, SpanView as Span } from '@bigapp/contracts';
 
 const KINDS = ['internal', 'server', 'client', 'producer', 'consumer'];
 

@@ -1,18 +1,7 @@
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
-export interface SpanView {
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | undefined;
-  name: string;
-  kind: number;
-  service: string;
-  instance: string;
-  startMs: number;
-  durationMs: number;
-  status: 'ok' | 'error' | 'unset';
-  attributes: Record<string, unknown>;
-}
+export type { SpanView } from '@bigapp/contracts';
+import type { SpanView } from '@bigapp/contracts';
 
 /**
  * The recent finished spans of this process, bounded, for the dashboard when

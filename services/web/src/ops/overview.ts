@@ -7,47 +7,8 @@ export const LEDGER_SERVICES = ['image', 'export', 'import'] as const;
 const HOUR = 3600_000;
 const MINUTE = 60_000;
 
-export interface ConsumerView {
-  id: string;
-  alive: boolean;
-  inflight: number;
-  host: string | undefined;
-  pid: number | undefined;
-  instance: string | undefined;
-  version: string | undefined;
-  role: string | undefined;
-  startedAt: number | undefined;
-  heartbeatAt: number | undefined;
-}
-
-export interface ServiceOverview {
-  service: string;
-  source: 'ledger' | 'done-list';
-  queued: number;
-  inflight: number;
-  delayed: number;
-  dead: number;
-  doneLastMinute: number;
-  doneLastHour: number;
-  failedLastHour: number;
-  jobsPerSecond: number;
-  p50Ms: number | null;
-  p95Ms: number | null;
-  consumersAlive: number;
-  consumers: ConsumerView[];
-}
-
-export interface HistoryPoint {
-  t: number;
-  queued: Record<string, number>;
-  done: Record<string, number>;
-}
-
-export interface Overview {
-  at: number;
-  services: ServiceOverview[];
-  history: { intervalMs: number; points: HistoryPoint[] };
-}
+export type { ConsumerView, ServiceOverview, HistoryPoint, Overview } from '@bigapp/contracts';
+import type { ConsumerView, ServiceOverview, HistoryPoint, Overview } from '@bigapp/contracts';
 
 /** Nearest-rank percentile of sorted values. */
 export function percentile(sorted: number[], p: number): number | null {

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { currentTracing, type SpanView } from '@bigapp/kit';
+import type { OpsJob } from '@bigapp/contracts';
 import { services } from '../../../registry.js';
 import { caller } from '../auth/hook.js';
 import type { WebContext } from '../context.js';
@@ -160,7 +161,7 @@ export async function opsRoutes(app: FastifyInstance, ctx: WebContext): Promise<
       attemptLog: (job.attempt_log ?? []).map((a) => ({ attempt: a.attempt, status: a.status, worker: a.worker, durationMs: a.durationMs, error: a.error, at: a.at })),
       trace,
       traceNote,
-    };
+    } satisfies OpsJob;
   });
 
   app.get('/api/ops/events', async (req, reply) => {
