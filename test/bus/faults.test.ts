@@ -225,4 +225,16 @@ describe.skipIf(!available)('bus under faults (real redis-server, real worker pr
     expect(await r.llen(keys.done('demo'))).toBe(0);
     expect(worker.lines.find((l) => l.msg === 'stopped')).toMatchObject({ handedBack: 10 });
   });
+
+  it('SIGTERM while Redis is down: exits 0 within the grace period (the reaper returns what it held later)', async () => {
+    const redis = await server();
+    const worker = spawnBigapp(['start', 'demo'], workerEnv(redis.url, { BIGAPP_GRACE_MS: '3000' }));
+    await worker.waitForLine((l) => l.msg === 'ready');
+    await redis.stop('SIGKILL');
+    await worker.waitForLine((l) => l.msg === 'redis connection lost; reconnecting');
+    const t0 = Date.now();
+    worker.proc.kill('SIGTERM');
+    expect((await worker.exited).code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(3_000 + 3_000);
+  });
 });

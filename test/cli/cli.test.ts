@@ -1,4 +1,7 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, runBigapp } from '../support/processes.js';
@@ -37,18 +40,29 @@ describe('bigapp CLI', () => {
   });
 
   it('starts all services on embedded defaults and stops cleanly on SIGINT', async () => {
-    const p = runBigapp(['start'], { REDIS_URL: '', BIGAPP_DEMO_TICK_MS: '100', BIGAPP_ENV: 'dev' });
-    await p.waitForLine((l) => l.msg === 'ready');
-    await p.waitForLine((l) => l.msg === 'demo job round trip' && l.status === 'succeeded');
-    p.proc.kill('SIGINT');
-    expect((await p.exited).code).toBe(0);
-    expect(p.lines.some((l) => l.msg === 'stopped')).toBe(true);
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'bigapp-cli-start-'));
+    const p = runBigapp(['start'], { REDIS_URL: '', DATABASE_URL: '', BIGAPP_DEMO_TICK_MS: '100', BIGAPP_ENV: 'dev', BIGAPP_HTTP_PORT: '0', BIGAPP_DATA_DIR: dataDir });
+    try {
+      await p.waitForLine((l) => l.msg === 'ready', 60_000);
+      await p.waitForLine((l) => l.msg === 'demo job round trip' && l.status === 'succeeded');
+      p.proc.kill('SIGINT');
+      expect((await p.exited).code).toBe(0);
+      expect(p.lines.some((l) => l.msg === 'stopped')).toBe(true);
+    } finally {
+      if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
 describe.skipIf(!redisServerAvailable())('bigapp CLI on Redis', () => {
   let redis: ThrowawayRedis;
-  afterAll(async () => redis?.destroy());
+  const procs: { proc: { kill(s: string): boolean } }[] = [];
+  afterAll(async () => {
+    // Even when an assertion failed half-way, no worker outlives the test.
+    for (const p of procs) p.proc.kill('SIGKILL');
+    await redis?.destroy();
+  });
 
   it('enqueue, queues, dead list / retry / purge', async () => {
     redis = await ThrowawayRedis.start();
@@ -65,6 +79,7 @@ describe.skipIf(!redisServerAvailable())('bigapp CLI on Redis', () => {
     expect((await bigapp(['queues'], env)).stdout).toMatch(/^service\s+queued/);
 
     const worker = runBigapp(['start', 'demo'], env);
+    procs.push(worker);
     await worker.waitForLine((l) => l.msg === 'ready');
     const waited = await bigapp(['enqueue', 'demo', 'echo', '{"text":"sync"}', '--wait', '5000'], env);
     expect(JSON.parse(waited.stdout)).toMatchObject({ status: 'succeeded', result: { text: 'sync', length: 4 } });

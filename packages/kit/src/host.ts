@@ -153,8 +153,7 @@ export async function startHost(o: HostOptions): Promise<Host> {
         }
       }
       await ledger?.stop(0);
-      await bus.close(Math.max(0, config.graceMs - (Date.now() - t)));
-      await cache.close();
+      await Promise.all([bus.close(Math.max(0, config.graceMs - (Date.now() - t))), cache.close()]);
       await bucket?.close();
       await db?.close();
       await ops.close();
