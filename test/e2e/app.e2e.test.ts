@@ -8,24 +8,20 @@
  * already running (for example test/e2e/mock-server.mjs while developing the UI).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { collectProblems, haveChromium, launchChromium, requireChromium, warnIfNoChromium } from '../support/browser.js';
 import sharp from 'sharp';
 import yauzl from 'yauzl';
 import { runBigapp, type Spawned } from '../support/processes.js';
 import { throwawayDatabase } from '../db/helpers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const isCI = process.env.CI === 'true';
-if (!haveChromium && !isCI) {
-  console.warn(`\n*** SKIPPED: browser e2e tests — ${CHROMIUM} is missing (apt-get install -y chromium). ***\n`);
-}
+warnIfNoChromium('browser e2e tests');
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ARTIFACTS = path.join(ROOT, 'test-artifacts/e2e');
@@ -125,13 +121,10 @@ describe.skipIf(!haveChromium && !isCI)('browser end to end (Chromium + the real
   };
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing; install Debian's chromium`);
+    requireChromium();
     await fs.mkdir(ARTIFACTS, { recursive: true });
     for (const f of await fs.readdir(ARTIFACTS)) if (f.endsWith('.png')) await fs.rm(path.join(ARTIFACTS, f));
-    const browserReady = chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browserReady = launchChromium();
     if (!base) {
       const port = await freePort();
       const env: Record<string, string> = { BIGAPP_ENV: 'test', BIGAPP_HTTP_PORT: String(port), BIGAPP_HTTP_HOST: '127.0.0.1' };
@@ -154,10 +147,7 @@ describe.skipIf(!haveChromium && !isCI)('browser end to end (Chromium + the real
     context = await browser.newContext({ acceptDownloads: true, viewport: { width: 1280, height: 860 }, baseURL: base });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    collectProblems(page, problems);
   }, 90_000);
 
   afterAll(async () => {

@@ -12,17 +12,16 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { collectProblems, haveChromium, launchChromium, requireChromium, warnIfNoChromium } from '../support/browser.js';
 import { createLogger, openBus, type Bus, type Cache, type Consumer } from '@bigapp/kit';
 import { throwawayDatabase } from '../db/helpers.js';
 import { BIN, runBigapp, type Spawned } from '../support/processes.js';
 import { freePort, redisServerAvailable, ThrowawayRedis } from '../support/redis-server.js';
 import { findPostgres } from '../support/servers.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const isCI = process.env.CI === 'true';
-if (!haveChromium && !isCI) console.warn(`\n*** SKIPPED: ops dashboard browser test — ${CHROMIUM} is missing (apt-get install -y chromium). ***\n`);
+warnIfNoChromium('ops dashboard browser test');
 const pg = await findPostgres();
 const built = existsSync(BIN);
 if (!built) console.warn('\n*** SKIPPED: ops dashboard browser test — run `npx tsc -b` first (npm test does). ***\n');
@@ -50,13 +49,10 @@ describe.skipIf((!haveChromium || !pg.url || !built || !haveRedis) && !isCI)('op
   const screenshot = (p: Page, name: string) => p.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 
   beforeAll(async () => {
-    if (!haveChromium) throw new Error(`CI=true but ${CHROMIUM} is missing; install Debian's chromium`);
+    requireChromium();
     await fs.mkdir(ARTIFACTS, { recursive: true });
     for (const f of await fs.readdir(ARTIFACTS)) if (f.endsWith('.png')) await fs.rm(path.join(ARTIFACTS, f));
-    const browserReady = chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const browserReady = launchChromium();
     redis = await ThrowawayRedis.start();
     database = await throwawayDatabase(pg.url!);
     dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bigapp-ops-e2e-'));
@@ -80,10 +76,7 @@ describe.skipIf((!haveChromium || !pg.url || !built || !haveRedis) && !isCI)('op
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, baseURL: base });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console.${m.type()}: ${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+    collectProblems(page, problems);
   }, 120_000);
 
   afterAll(async () => {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPostgres } from '../support/servers.js';
 import { freePort, redisServerAvailable, ThrowawayRedis } from '../support/redis-server.js';
-import { BIN, runBigapp, type Spawned } from '../support/processes.js';
+import { BIN, runBigapp, stopSupervisor, type Spawned } from '../support/processes.js';
 import { throwawayDatabase } from '../db/helpers.js';
 import { multipart, PNG_1PX } from '../web/helpers.js';
 
@@ -97,20 +97,7 @@ describe.skipIf(!ok)('one upload, one trace across the web and image processes (
   }, 90_000);
 
   afterAll(async () => {
-    if (up && up.proc.exitCode === null) {
-      up.proc.kill('SIGTERM');
-      await Promise.race([up.exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (up.proc.exitCode === null) up.proc.kill('SIGKILL');
-    }
-    for (const l of up?.lines ?? []) {
-      if (l.msg === 'replica started' && typeof l.pid === 'number') {
-        try {
-          process.kill(l.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    }
+    await stopSupervisor(up);
     await new Promise((r) => otlp.server.close(() => r(undefined)));
     await database?.drop().catch(() => undefined);
     await redis?.destroy();

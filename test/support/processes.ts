@@ -62,3 +62,24 @@ export function runBigapp(args: string[], env: Record<string, string>): Spawned 
     },
   };
 }
+
+/**
+ * Stops a `bigapp up` supervisor (SIGTERM, then SIGKILL after 10 s) and kills
+ * any replica it started, in case it died first: a test never leaves workers behind.
+ */
+export async function stopSupervisor(up: Spawned | undefined): Promise<void> {
+  if (up && up.proc.exitCode === null) {
+    up.proc.kill('SIGTERM');
+    await Promise.race([up.exited, new Promise((r) => setTimeout(r, 10_000))]);
+    if (up.proc.exitCode === null) up.proc.kill('SIGKILL');
+  }
+  for (const l of up?.lines ?? []) {
+    if (l.msg === 'replica started' && typeof l.pid === 'number') {
+      try {
+        process.kill(l.pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+}

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { findPostgres } from '../support/servers.js';
 import { freePort, redisServerAvailable, ThrowawayRedis } from '../support/redis-server.js';
-import { BIN, runBigapp, type Spawned } from '../support/processes.js';
+import { BIN, runBigapp, stopSupervisor, type Spawned } from '../support/processes.js';
 import { throwawayDatabase } from '../db/helpers.js';
 import { multipart } from './helpers.js';
 
@@ -56,21 +56,7 @@ describe.skipIf(!ok || imageStub)('web + 3 image workers as processes; kill -9 o
   }, 90_000);
 
   afterAll(async () => {
-    if (up && up.proc.exitCode === null) {
-      up.proc.kill('SIGTERM');
-      await Promise.race([up.exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (up.proc.exitCode === null) up.proc.kill('SIGKILL');
-    }
-    // Replicas the supervisor started, in case it died first.
-    for (const l of up?.lines ?? []) {
-      if (l.msg === 'replica started' && typeof l.pid === 'number') {
-        try {
-          process.kill(l.pid, 'SIGKILL');
-        } catch {
-          /* gone */
-        }
-      }
-    }
+    await stopSupervisor(up);
     await database?.drop().catch(() => undefined);
     await redis?.destroy();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });

@@ -22,7 +22,7 @@ import { keys, serviceKeys } from './keys.js';
 import type { PushTarget, Transport } from './transport.js';
 import type { DeadListEntry, EnqueueOptions, EnqueueResult, QueueStats, StatusHandler } from './types.js';
 import { jobProcessor, type HandlerEntry } from './worker.js';
-import { activeTraceparent, contextFrom, currentTracing, inRemoteSpan, inSpan, SpanKind, traceparentOf } from '../tracing/index.js';
+import { contextFrom, currentTracing, inRemoteSpan, inSpan, SpanKind, traceparentOf } from '../tracing/index.js';
 
 export interface BusSettings {
   maxAttempts: number;
@@ -131,7 +131,6 @@ export class Bus {
       ...(opts.id !== undefined ? { id: opts.id } : {}),
       ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
       ...(opts.traceparent !== undefined ? { traceparent: opts.traceparent } : {}),
-      ...(opts.traceparent === undefined && activeTraceparent() ? { traceparent: activeTraceparent()! } : {}),
       ...(opts.idempotencyKey !== undefined ? { key: opts.idempotencyKey } : {}),
       ...(opts.reply ? { reply: true } : {}),
     });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../access.js';
+import { openEventStream } from '../live/sse.js';
 import { caller } from '../auth/hook.js';
 import type { WebContext } from '../context.js';
 import { WorkspaceParams } from './workspaces.js';
@@ -16,18 +17,7 @@ export async function eventRoutes(app: FastifyInstance, ctx: WebContext): Promis
     const { id } = parse(WorkspaceParams, req.params, 'params');
     const userId = caller(req).user.id;
     await requireRole(ctx, id, userId, 'viewer');
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      // nginx and some ingresses buffer responses unless told not to.
-      'x-accel-buffering': 'no',
-      'x-request-id': String(req.id),
-    });
-    res.write('retry: 3000\n: connected\n\n');
+    const res = openEventStream(req, reply);
     ctx.hub.add(id, userId, res);
-    req.raw.once('close', () => res.end());
   });
 }

@@ -6,6 +6,7 @@ import type { OpsJob } from '@bigapp/contracts';
 import { services } from '../../../registry.js';
 import { caller } from '../auth/hook.js';
 import type { WebContext } from '../context.js';
+import { openEventStream } from '../live/sse.js';
 import { forbidden, HttpError, notFound } from '../errors.js';
 import { dashboardOps } from '../ops/audit.js';
 import { OpsSampler, serviceOverview, type Overview } from '../ops/overview.js';
@@ -166,16 +167,7 @@ export async function opsRoutes(app: FastifyInstance, ctx: WebContext): Promise<
 
   app.get('/api/ops/events', async (req, reply) => {
     requireAdmin(req);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      'x-request-id': String(req.id),
-    });
-    res.write('retry: 3000\n: connected\n\n');
+    const res = openEventStream(req, reply);
     streams.add(res);
     ensureTimer();
     const frame = await overview().then((o) => `event: overview\ndata: ${JSON.stringify(o)}\n\n`, () => '');
@@ -188,6 +180,5 @@ export async function opsRoutes(app: FastifyInstance, ctx: WebContext): Promise<
       }
     };
     res.once('close', gone);
-    req.raw.once('close', () => res.end());
   });
 }
